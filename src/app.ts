@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import authPlugin from './auth/plugin.ts';
+import type { Config } from './config/index.ts';
+import configPlugin from './config/plugin.ts';
+import { DatabaseUnavailableError } from './db/errors.ts';
+import dbPlugin from './db/plugin.ts';
+import { AppError } from './errors.ts';
+import oauthPlugin from './oauth/plugin.ts';
+import healthRoutes from './routes/health.ts';
+import tokenRoutes from './routes/tokens.ts';
+import { describeValidationErrors, validatorCompiler } from './validation.ts';
+
+export interface AppOptions {
+  config: Config;
+}
+
+/**
+ * The whole service as one Fastify plugin: infrastructure (config, database, OAuth), then
+ * callers, then routes. `server.ts` starts it; tests build the same plugin.
+ */
+async function app(fastify: FastifyInstance, { config }: AppOptions) {
+  fastify.setValidatorCompiler(validatorCompiler());
+  fastify.setErrorHandler(handleError);
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `There is no ${request.method} ${request.url.split('?', 1)[0]}.` });
+  });
+
+  await fastify.register(configPlugin, { config });
+  await fastify.register(dbPlugin);
+  await fastify.register(oauthPlugin);
+  await fastify.register(authPlugin);
+
+  await fastify.register(healthRoutes);
+  await fastify.register(tokenRoutes);
+}
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof AppError) {
+    return reply.code(error.status).send({ error: error.code, message: error.message });
+  }
+  if (error.validation) {
+    return reply.code(400).send({
+      error: 'invalid_request',
+      message: describeValidationErrors(error.validation as never, error.validationContext ?? 'request'),
+    });
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    request.log.error({ err: error.cause }, 'database unavailable');
+    reply.header('retry-after', '5');
+    return reply.code(503).send({ error: 'temporarily_unavailable', message: 'The token service cannot reach its database; retry shortly.' });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (a malformed JSON body, a wrong content type, a body too large).
+    return reply.code(status).send({ error: error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : 'invalid_request', message: error.message });
+  }
+  request.log.error({ err: error }, 'request failed');
+  return reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });
+}
+
+export default fp(app, { name: 'app' });

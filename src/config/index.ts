@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CONFIG_FOLDER } from '../paths.ts';
+import { ConfigError, read, type Source } from './read.ts';
+
+export { ConfigError } from './read.ts';
+
+export type SigningAlg = 'ES256' | 'RS256' | 'EdDSA';
+
+export interface ClientConfig {
+  readonly client_id: string;
+  readonly client_secret?: string;
+  readonly token_endpoint_auth_method: 'none' | 'client_secret_basic' | 'client_secret_post';
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** The OAuth issuer; its path is where the provider is mounted. */
+  readonly issuer: string;
+  /** Unset: the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly migrateOnStart: boolean;
+  readonly logLevel: string;
+  /** As Fastify's `trustProxy`: false, true, a hop count or a list of addresses. */
+  readonly trustProxy: boolean | number | readonly string[];
+  readonly shutdownTimeoutMs: number;
+  readonly apiAudience: string;
+  /** Seconds an access token lives. */
+  readonly accessTokenTtl: number;
+  /** Seconds during which the refresh token replaced last may be presented again. */
+  readonly refreshRetryLeeway: number;
+  readonly signingAlg: SigningAlg;
+  /** Path to a private JWKS; unset: keys are generated once and kept in the database. */
+  readonly signingKeys: string | undefined;
+  readonly tokenEndpointBodyLimit: number;
+  readonly clients: readonly ClientConfig[];
+  /** The client named in generated tokens: the first public client. */
+  readonly defaultClientId: string;
+  readonly bootstrapOperatorKey: string | undefined;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Builds the one configuration object: `config/default.json`, then the JSON file named by
+ * CONFIG_FILE, then environment variables. Throws ConfigError naming the first bad key.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Record<string, unknown> = {},
+): Config {
+  const defaults = readJson(resolve(CONFIG_FOLDER, 'default.json'), 'config/default.json');
+  const file = env.CONFIG_FILE ? readJson(resolve(env.CONFIG_FILE), 'CONFIG_FILE') : {};
+  const source: Source = { env, values: { ...defaults, ...file, ...overrides } };
+
+  const clients = read.clients(source, 'clients', 'OAUTH_CLIENTS');
+  const publicClient = clients.find((c) => c.token_endpoint_auth_method === 'none');
+  if (!publicClient) {
+    throw new ConfigError('clients', 'must contain a public client (token_endpoint_auth_method "none") for API tokens');
+  }
+
+  const config: Config = {
+    host: read.string(source, 'host', 'HOST'),
+    port: read.integer(source, 'port', 'PORT', 0, 65535),
+    issuer: read.issuer(source, 'issuer', 'ISSUER'),
+    databaseUrl: read.optionalString(source, 'databaseUrl', 'DATABASE_URL'),
+    dataDir: resolve(read.string(source, 'dataDir', 'DATA_DIR')),
+    migrateOnStart: read.boolean(source, 'migrateOnStart', 'MIGRATE_ON_START'),
+    logLevel: read.oneOf(source, 'logLevel', 'LOG_LEVEL', LOG_LEVELS),
+    trustProxy: read.trustProxy(source, 'trustProxy', 'TRUST_PROXY'),
+    shutdownTimeoutMs: read.integer(source, 'shutdownTimeoutMs', 'SHUTDOWN_TIMEOUT_MS', 0, 600_000),
+    apiAudience: read.string(source, 'apiAudience', 'API_AUDIENCE'),
+    accessTokenTtl: read.integer(source, 'accessTokenTtl', 'ACCESS_TOKEN_TTL', 60, 86_400),
+    refreshRetryLeeway: read.integer(source, 'refreshRetryLeeway', 'REFRESH_RETRY_LEEWAY', 0, 300),
+    signingAlg: read.oneOf(source, 'signingAlg', 'SIGNING_ALG', ['ES256', 'RS256', 'EdDSA'] as const),
+    signingKeys: read.optionalString(source, 'signingKeys', 'SIGNING_KEYS'),
+    tokenEndpointBodyLimit: read.integer(source, 'tokenEndpointBodyLimit', 'TOKEN_ENDPOINT_BODY_LIMIT', 1024, 1_048_576),
+    clients,
+    defaultClientId: publicClient.client_id,
+    bootstrapOperatorKey: read.secret(source, 'bootstrapOperatorKey', 'BOOTSTRAP_OPERATOR_KEY', 32),
+  };
+  return deepFreeze(config);
+}
+
+function readJson(path: string, key: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(key, `could not be read as JSON from ${path}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(key, `${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

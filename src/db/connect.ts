@@ -1,0 +1,34 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/index.ts';
+import { classifyingPool } from './pg-pool.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { Database } from './types.ts';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  /** `pglite` is the embedded default: one process at a time may open its folder. */
+  readonly kind: 'postgres' | 'pglite';
+  close(): Promise<void>;
+}
+
+/** PostgreSQL through `pg` when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+    // An idle client that loses its server must not crash the process; the next query
+    // on the pool reports the failure to its caller.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
+    return { db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  const { PGlite } = await import('@electric-sql/pglite');
+  const folder = join(config.dataDir, 'pglite');
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const pglite = await PGlite.create(folder);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return { db, kind: 'pglite', close: () => db.destroy() };
+}

@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Kysely } from 'kysely';
+import { openDatabase, type DatabaseHandle } from './connect.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Database } from './types.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>;
+    databaseKind: DatabaseHandle['kind'];
+  }
+}
+
+/** Opens the database (PostgreSQL or the embedded PGlite), migrates it, closes it last. */
+async function db(app: FastifyInstance) {
+  const handle = await openDatabase(app.config);
+  app.addHook('onClose', () => handle.close());
+  if (app.config.migrateOnStart) {
+    const applied = await migrateToLatest(handle.db);
+    for (const result of applied) app.log.info({ migration: result.migrationName }, 'migration applied');
+  }
+  app.decorate('db', handle.db);
+  app.decorate('databaseKind', handle.kind);
+}
+
+export default fp(db, { name: 'db', dependencies: ['config'] });

@@ -1,0 +1,149 @@
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { Provider } from 'oidc-provider';
+import { DatabaseUnavailableError } from '../db/errors.ts';
+import type { ApiTokenRow } from '../db/types.ts';
+import { hashSecret } from '../secrets.ts';
+import type { TokenService } from '../tokens/service.ts';
+import { describeRejection, invalidGrant, temporarilyUnavailable, wrongClient } from './errors.ts';
+import type { TokenScope, TokenScopeStorage } from './scope.ts';
+
+export interface AdapterDeps {
+  tokens: TokenService;
+  scopes: TokenScopeStorage;
+  audience: string;
+}
+
+const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * oidc-provider's storage, mapped onto the `api_tokens` row (DESIGN.md §6). A RefreshToken
+ * is found by the hash of its value; the Grant is the same row; saving a RefreshToken is
+ * either the insert of a generated token or the compare-and-set of a rotation. Nothing else
+ * is stored: access tokens are JWTs, clients come from the configuration, and the provider
+ * routes that would need sessions or codes are not reachable.
+ */
+export function createAdapterClass(deps: AdapterDeps): new (name: string) => Adapter {
+  return class ApiTokenAdapter implements Adapter {
+    readonly #model: string;
+
+    constructor(model: string) {
+      this.#model = model;
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.#model === 'RefreshToken') return findRefreshToken(deps, id);
+      if (this.#model === 'Grant') return findGrant(deps, id);
+      return undefined;
+    }
+
+    async upsert(id: string, payload: AdapterPayload): Promise<void> {
+      if (this.#model === 'RefreshToken') return saveRefreshToken(deps, id, payload);
+      // The Grant is a view of the row the refresh token is saved in; nothing to write.
+      if (this.#model === 'Grant') return;
+      throw new Error(`${this.#model} is not stored by the API-token adapter`);
+    }
+
+    // Rotation is committed by the compare-and-set when the successor is saved; consuming
+    // the presented token separately would leave a window with no live refresh token.
+    async consume(): Promise<void> {}
+
+    async findByUid(): Promise<undefined> { return undefined; }
+    async findByUserCode(): Promise<undefined> { return undefined; }
+
+    async destroy(): Promise<void> {
+      throw new Error(`${this.#model}.destroy is not supported: disable or delete the API token`);
+    }
+
+    async revokeByGrantId(): Promise<void> {
+      throw new Error(`${this.#model}.revokeByGrantId is not supported: disable or delete the API token`);
+    }
+  };
+}
+
+async function findRefreshToken({ tokens, scopes, audience }: AdapterDeps, value: string): Promise<AdapterPayload> {
+  const hash = hashSecret(value);
+  const lookup = await guard(() => tokens.lookupRefresh(hash));
+  if (!lookup.ok) throw invalidGrant(describeRejection(lookup));
+
+  const { token } = lookup;
+  const client = Provider.ctx?.oidc.client;
+  if (client && client.clientId !== token.client_id) throw wrongClient();
+
+  const scope = requireScope(scopes);
+  scope.token = token;
+  scope.presentedHash = hash;
+  return {
+    jti: value,
+    kind: 'RefreshToken',
+    accountId: token.user_id,
+    clientId: token.client_id,
+    grantId: token.id,
+    gty: 'refresh_token',
+    resource: audience,
+    iat: epoch(token.rotated_at ?? token.created_at),
+    iiat: epoch(token.created_at),
+    exp: epoch(token.expires_at),
+    rotations: token.rotations,
+  };
+}
+
+async function findGrant({ tokens, scopes }: AdapterDeps, id: string): Promise<AdapterPayload | undefined> {
+  const scoped = scopes.getStore()?.token;
+  const token = scoped?.id === id ? scoped : await guard(() => tokens.findById(id));
+  return token && grantPayload(token);
+}
+
+function grantPayload(token: ApiTokenRow): AdapterPayload {
+  return {
+    jti: token.id,
+    kind: 'Grant',
+    accountId: token.user_id,
+    clientId: token.client_id,
+    iat: epoch(token.created_at),
+    exp: epoch(token.expires_at),
+  };
+}
+
+async function saveRefreshToken({ tokens, scopes }: AdapterDeps, value: string, payload: AdapterPayload): Promise<void> {
+  const scope = requireScope(scopes);
+  const newHash = hashSecret(value);
+
+  const { pending } = scope;
+  if (pending && pending.id === payload.grantId) {
+    await guard(() => tokens.insertGenerated({
+      id: pending.id,
+      workspace_id: pending.workspaceId,
+      user_id: pending.userId,
+      client_id: pending.clientId,
+      name: pending.name,
+      lifetime_days: pending.lifetimeDays,
+      created_at: pending.createdAt,
+      expires_at: pending.expiresAt,
+      refresh_hash: newHash,
+    }, pending.actor));
+    return;
+  }
+
+  const { token, presentedHash } = scope;
+  if (!token || !presentedHash || token.id !== payload.grantId) {
+    throw new Error('A refresh token can only be saved by a generation or a rotation');
+  }
+  const rotation = await guard(() => tokens.rotate(token, presentedHash, newHash));
+  if (!rotation.ok) throw invalidGrant(describeRejection(rotation));
+}
+
+function requireScope(scopes: TokenScopeStorage): TokenScope {
+  const scope = scopes.getStore();
+  if (!scope) throw new Error('The API-token adapter runs only inside a token scope');
+  return scope;
+}
+
+/** Database outages become `temporarily_unavailable`; everything else passes through. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError) throw temporarilyUnavailable(err);
+    throw err;
+  }
+}

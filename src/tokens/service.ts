@@ -1,0 +1,145 @@
+import type { Kysely } from 'kysely';
+import type { ApiTokenRow, Database, NewApiTokenRow, NewAuditEventRow } from '../db/types.ts';
+import { sameHash } from '../secrets.ts';
+import { describeActor, toApiToken, type Actor, type ApiToken } from './model.ts';
+import * as repo from './repository.ts';
+
+export const REUSE_DETECTED = 'reuse_detected';
+export const BULK_MAX_IDS = 500;
+
+/** Why a presented refresh token cannot be used. */
+export type RefreshRejection = 'unknown' | 'deleted' | 'disabled' | 'expired' | 'reused' | 'conflict';
+
+export type RefreshLookup =
+  | { ok: true; token: ApiTokenRow }
+  | { ok: false; reason: RefreshRejection; token?: ApiTokenRow };
+
+export type BulkOutcome = 'disabled' | 'deleted' | 'already_disabled' | 'not_found';
+export interface BulkResult { id: string; result: BulkOutcome }
+
+export interface TokenServiceOptions {
+  db: Kysely<Database>;
+  refreshRetryLeeway: number;
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
+
+export function createTokenService({ db, refreshRetryLeeway }: TokenServiceOptions) {
+  const leewayMs = refreshRetryLeeway * 1000;
+
+  /**
+   * Decides what a presented refresh token (by its hash) may do. An already-used one
+   * presented outside the retry leeway is an attack signal (RFC 9700 §4.14.2): the API
+   * token is disabled and the event audited before the answer goes out.
+   */
+  async function lookupRefresh(hash: Uint8Array, now = new Date()): Promise<RefreshLookup> {
+    const token = await repo.findByRefreshHash(db, hash);
+    return token ? classify(token, hash, now) : { ok: false, reason: 'unknown' };
+  }
+
+  async function classify(token: ApiTokenRow, hash: Uint8Array, now: Date): Promise<RefreshLookup> {
+    if (token.deleted_at) return { ok: false, reason: 'deleted', token };
+    if (token.disabled_at) return { ok: false, reason: 'disabled', token };
+    if (token.expires_at.getTime() <= now.getTime()) return { ok: false, reason: 'expired', token };
+    if (sameHash(token.refresh_hash, hash)) return { ok: true, token };
+
+    const rotatedAt = token.rotated_at?.getTime() ?? 0;
+    if (sameHash(token.previous_refresh_hash, hash) && now.getTime() - rotatedAt < leewayMs) {
+      return { ok: true, token };
+    }
+    await disableForReuse(token);
+    return { ok: false, reason: 'reused', token };
+  }
+
+  async function disableForReuse(token: ApiTokenRow): Promise<void> {
+    const system: Actor = { type: 'system', id: null };
+    await db.transaction().execute(async (trx) => {
+      const scope = { workspaceId: token.workspace_id };
+      const disabled = await repo.disableTokens(trx, scope, [token.id], describeActor(system), REUSE_DETECTED);
+      if (disabled.length === 0) return;
+      await repo.insertAuditEvents(trx, [auditEvent(token, REUSE_DETECTED, system, { rotations: token.rotations })]);
+    });
+  }
+
+  /**
+   * Rotates the refresh token of `token` from the presented hash to a new one. When the
+   * compare-and-set loses (a concurrent rotation, disable or delete committed first), the
+   * token is read again and the answer says why, as a fresh lookup would.
+   */
+  async function rotate(token: ApiTokenRow, presentedHash: Uint8Array, newHash: Uint8Array): Promise<RefreshLookup> {
+    const rotated = await repo.rotateRefreshHash(db, {
+      id: token.id,
+      presentedHash,
+      newHash,
+      retryLeewaySeconds: refreshRetryLeeway,
+    });
+    if (rotated) return { ok: true, token };
+    const current = await repo.findById(db, token.id);
+    if (!current) return { ok: false, reason: 'unknown' };
+    const again = await classify(current, presentedHash, new Date());
+    // The token still looks usable from here, yet the database refused the swap: its
+    // clock and ours disagree at an edge (expiry, leeway). Never a success.
+    return again.ok ? { ok: false, reason: 'conflict', token: current } : again;
+  }
+
+  /** Stores a newly generated token and its audit event, together or not at all. */
+  async function insertGenerated(row: NewApiTokenRow, actor: Actor): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await repo.insertToken(trx, row);
+      await repo.insertAuditEvents(trx, [auditEvent(row, 'token.generated', actor, { name: row.name, lifetimeDays: row.lifetime_days })]);
+    });
+  }
+
+  async function get(scope: repo.Scope, id: string): Promise<ApiToken | undefined> {
+    const [row] = await repo.findVisible(db, scope, [id]);
+    return row && toApiToken(row);
+  }
+
+  /** Disables each id, irreversibly, in one transaction; a result per distinct id. */
+  async function disable(scope: repo.Scope, ids: readonly string[], actor: Actor, reason = 'user_request'): Promise<BulkResult[]> {
+    const unique = [...new Set(ids)];
+    return db.transaction().execute(async (trx) => {
+      const disabled = new Set(await repo.disableTokens(trx, scope, unique, describeActor(actor), reason));
+      const visible = new Map((await repo.findVisible(trx, scope, unique)).map((row) => [row.id, row]));
+      await repo.insertAuditEvents(trx, [...disabled].map((id) =>
+        auditEvent(visible.get(id)!, 'token.disabled', actor, { reason })));
+      return unique.map((id) => ({
+        id,
+        result: disabled.has(id) ? 'disabled' : visible.has(id) ? 'already_disabled' : 'not_found',
+      }));
+    });
+  }
+
+  /** Deletes each id in one transaction; a result per distinct id. */
+  async function remove(scope: repo.Scope, ids: readonly string[], actor: Actor): Promise<BulkResult[]> {
+    const unique = [...new Set(ids)];
+    return db.transaction().execute(async (trx) => {
+      const rows = new Map((await repo.findVisible(trx, scope, unique)).map((row) => [row.id, row]));
+      const deleted = new Set(await repo.deleteTokens(trx, scope, unique, describeActor(actor)));
+      await repo.insertAuditEvents(trx, [...deleted].map((id) =>
+        auditEvent(rows.get(id)!, 'token.deleted', actor, { name: rows.get(id)!.name })));
+      return unique.map((id) => ({ id, result: deleted.has(id) ? 'deleted' : 'not_found' }));
+    });
+  }
+
+  const findById = (id: string) => repo.findById(db, id);
+
+  return { lookupRefresh, rotate, insertGenerated, findById, get, disable, remove };
+}
+
+function auditEvent(
+  token: Pick<ApiTokenRow, 'id' | 'workspace_id' | 'user_id'>,
+  action: string,
+  actor: Actor,
+  details: Record<string, unknown>,
+): NewAuditEventRow {
+  return {
+    workspace_id: token.workspace_id,
+    token_id: token.id,
+    action,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    client_ip: actor.ip ?? null,
+    details: JSON.stringify({ ownerId: token.user_id, ...details }),
+  };
+}
