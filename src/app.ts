@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import authPlugin from './auth/plugin.ts';
 import type { Config } from './config/index.ts';
 import configPlugin from './config/plugin.ts';
+import type { DatabaseHandle } from './db/connect.ts';
 import { DatabaseUnavailableError } from './db/errors.ts';
 import dbPlugin from './db/plugin.ts';
 import { AppError } from './errors.ts';
@@ -13,13 +14,15 @@ import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
   config: Config;
+  /** An open database to share (tests); by default the app opens its own. */
+  database?: DatabaseHandle;
 }
 
 /**
  * The whole service as one Fastify plugin: infrastructure (config, database, OAuth), then
  * callers, then routes. `server.ts` starts it; tests build the same plugin.
  */
-async function app(fastify: FastifyInstance, { config }: AppOptions) {
+async function app(fastify: FastifyInstance, { config, database }: AppOptions) {
   fastify.setValidatorCompiler(validatorCompiler());
   fastify.setErrorHandler(handleError);
   fastify.setNotFoundHandler((request, reply) => {
@@ -27,7 +30,7 @@ async function app(fastify: FastifyInstance, { config }: AppOptions) {
   });
 
   await fastify.register(configPlugin, { config });
-  await fastify.register(dbPlugin);
+  await fastify.register(dbPlugin, { database });
   await fastify.register(oauthPlugin);
   await fastify.register(authPlugin);
 

@@ -27,13 +27,13 @@ export function describeValidationErrors(errors: readonly ErrorObject[], part: s
     if (error.keyword === 'required') {
       const field = String(error.params.missingProperty);
       const description = (error.parentSchema?.properties?.[field] as { description?: string } | undefined)?.description;
-      return `${field} is required${description ? `: ${description}` : ''}.`;
+      return `${field} is required${description ? ` (${description})` : ''}.`;
     }
     if (error.keyword === 'additionalProperties') {
       return `${String(error.params.additionalProperty)} is not a field of this ${part}; remove it.`;
     }
     const field = error.instancePath.slice(1).replaceAll('/', '.') || part;
     const description = (error.parentSchema as { description?: string } | undefined)?.description;
-    return `${field} ${error.message}${description ? `: ${description}` : ''}.`;
+    return `${field} ${error.message}${description ? ` (${description})` : ''}.`;
   }).join(' ');
 }

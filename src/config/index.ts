@@ -104,3 +104,19 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** What the operator CLI needs beyond the service's configuration. */
+export interface CliSettings {
+  /** Where the running service listens. */
+  readonly serviceUrl: string;
+  /** OPERATOR_KEY; else the CLI reads DATA_DIR/operator-key. */
+  readonly operatorKey: string | undefined;
+}
+
+export function loadCliSettings(config: Config, env: NodeJS.ProcessEnv = process.env): CliSettings {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return Object.freeze({
+    serviceUrl: env.SERVICE_URL || `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`,
+    operatorKey: env.OPERATOR_KEY || undefined,
+  });
+}

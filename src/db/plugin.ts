@@ -12,10 +12,15 @@ declare module 'fastify' {
   }
 }
 
+export interface DbOptions {
+  /** An open database to use instead of opening one; its owner closes it. */
+  database?: DatabaseHandle | undefined;
+}
+
 /** Opens the database (PostgreSQL or the embedded PGlite), migrates it, closes it last. */
-async function db(app: FastifyInstance) {
-  const handle = await openDatabase(app.config);
-  app.addHook('onClose', () => handle.close());
+async function db(app: FastifyInstance, { database }: DbOptions) {
+  const handle = database ?? await openDatabase(app.config);
+  if (!database) app.addHook('onClose', () => handle.close());
   if (app.config.migrateOnStart) {
     const applied = await migrateToLatest(handle.db);
     for (const result of applied) app.log.info({ migration: result.migrationName }, 'migration applied');
