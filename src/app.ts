@@ -8,6 +8,7 @@ import { DatabaseUnavailableError } from './db/errors.ts';
 import dbPlugin from './db/plugin.ts';
 import { AppError } from './errors.ts';
 import oauthPlugin from './oauth/plugin.ts';
+import { RETRY_AFTER_SECONDS } from './oauth/provider.ts';
 import healthRoutes from './routes/health.ts';
 import tokenRoutes from './routes/tokens.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
@@ -38,6 +39,11 @@ async function app(fastify: FastifyInstance, { config, database }: AppOptions) {
   await fastify.register(tokenRoutes);
 }
 
+const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+};
+
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) {
     return reply.code(error.status).send({ error: error.code, message: error.message });
@@ -50,13 +56,13 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   }
   if (error instanceof DatabaseUnavailableError) {
     request.log.error({ err: error.cause }, 'database unavailable');
-    reply.header('retry-after', '5');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.code(503).send({ error: 'temporarily_unavailable', message: 'The token service cannot reach its database; retry shortly.' });
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Fastify's own 4xx (a malformed JSON body, a wrong content type, a body too large).
-    return reply.code(status).send({ error: error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large' : 'invalid_request', message: error.message });
+    return reply.code(status).send({ error: FASTIFY_CLIENT_ERRORS[error.code] ?? 'invalid_request', message: error.message });
   }
   request.log.error({ err: error }, 'request failed');
   return reply.code(500).send({ error: 'internal_error', message: 'Something went wrong on our side; it has been logged.' });

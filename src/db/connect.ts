@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
@@ -17,18 +18,23 @@ export interface DatabaseHandle {
 /** PostgreSQL through `pg` when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
-    // An idle client that loses its server must not crash the process; the next query
-    // on the pool reports the failure to its caller.
-    pool.on('error', () => {});
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
-    return { db, kind: 'postgres', close: () => db.destroy() };
+    return postgresHandle(new pg.Pool({ connectionString: config.databaseUrl, max: 10 }));
   }
-
   const { PGlite } = await import('@electric-sql/pglite');
   const folder = join(config.dataDir, 'pglite');
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  const pglite = await PGlite.create(folder);
+  return pgliteHandle(await PGlite.create(folder));
+}
+
+export function postgresHandle(pool: pg.Pool): DatabaseHandle {
+  // An idle client that loses its server must not crash the process; the next query on
+  // the pool reports the failure to its caller.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+export function pgliteHandle(pglite: PGlite): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return { db, kind: 'pglite', close: () => db.destroy() };
 }

@@ -1,6 +1,6 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { classifyDatabaseError } from './errors.ts';
+import { DatabaseUnavailableError, classifyDatabaseError } from './errors.ts';
 
 /**
  * The pool as Kysely sees it, with every driver failure classified at the edge, so the
@@ -14,7 +14,8 @@ export function classifyingPool(pool: pg.Pool): PostgresPool {
       try {
         client = await pool.connect();
       } catch (err) {
-        throw classifyDatabaseError(err);
+        // Whatever the reason, no connection means the database cannot serve this request.
+        throw new DatabaseUnavailableError({ cause: err });
       }
       return classifyingClient(client);
     },

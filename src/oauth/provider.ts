@@ -6,6 +6,8 @@ import { createAdapterClass } from './adapter.ts';
 import type { SigningKey } from './keys.ts';
 import { scopedToken, type TokenScopeStorage } from './scope.ts';
 
+export const RETRY_AFTER_SECONDS = 5;
+
 export interface ProviderDeps {
   tokens: TokenService;
   scopes: TokenScopeStorage;
@@ -89,5 +91,10 @@ export function createProvider(config: Config, { tokens, scopes, keys }: Provide
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy !== false;
+  provider.use(async (ctx, next) => {
+    await next();
+    // RFC 9110 §10.2.3: tell a client turned away by an outage when to come back.
+    if (ctx.status === 503) ctx.set('retry-after', String(RETRY_AFTER_SECONDS));
+  });
   return provider;
 }
