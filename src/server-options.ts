@@ -11,5 +11,7 @@ export function serverOptions(config: Config, logger = loggerOptions(config.logL
     requestIdHeader: 'x-request-id',
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // The first start on the embedded database initialises it, which takes several seconds.
+    pluginTimeout: 120_000,
   };
 }

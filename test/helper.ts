@@ -50,7 +50,7 @@ async function adminQuery(serverUrl: string, statement: string) {
 let fileDatabase: Promise<{ database: TestDatabase; handle: DatabaseHandle }> | undefined;
 
 /** The test file's database: created and migrated once, closed and removed when the file ends. */
-function sharedDatabase() {
+export function sharedDatabase() {
   fileDatabase ??= (async () => {
     const database = await createTestDatabase(tap);
     const handle = await openDatabase(database);
