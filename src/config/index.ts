@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_FOLDER } from '../paths.ts';
+import { readIdentity, type IdentityConfig } from './identity.ts';
 import { ConfigError, read, type Source } from './read.ts';
 
 export { ConfigError } from './read.ts';
+export type { IdentityConfig } from './identity.ts';
 
 export type SigningAlg = 'ES256' | 'RS256' | 'EdDSA';
 
@@ -39,6 +41,10 @@ export interface Config {
   /** The client named in generated tokens: the first public client. */
   readonly defaultClientId: string;
   readonly bootstrapOperatorKey: string | undefined;
+  /** Unset: no identity tokens are accepted, only operator keys. */
+  readonly identity: IdentityConfig | undefined;
+  /** The most active tokens one user may hold in one workspace. */
+  readonly maxActiveTokensPerUser: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -80,6 +86,8 @@ export function loadConfig(
     clients,
     defaultClientId: publicClient.client_id,
     bootstrapOperatorKey: read.secret(source, 'bootstrapOperatorKey', 'BOOTSTRAP_OPERATOR_KEY', 32),
+    identity: readIdentity(source),
+    maxActiveTokensPerUser: read.integer(source, 'maxActiveTokensPerUser', 'MAX_ACTIVE_TOKENS_PER_USER', 1, 10_000),
   };
   return deepFreeze(config);
 }

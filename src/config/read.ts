@@ -93,6 +93,13 @@ function trustProxy(source: Source, key: string, envName: string): boolean | num
   throw new ConfigError(name, 'must be false, true, a hop count, or a comma-separated list of proxy addresses');
 }
 
+function list(source: Source, key: string, envName: string): string[] {
+  const { value, name } = raw(source, key, envName);
+  if (typeof value === 'string') return value.split(',').map((part) => part.trim()).filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+  throw new ConfigError(name, 'must be a list (a JSON array, or comma-separated)');
+}
+
 function secret(source: Source, key: string, envName: string, minLength: number): string | undefined {
   const value = optionalString(source, key, envName);
   if (value !== undefined && value.length < minLength) {
@@ -142,4 +149,4 @@ function clients(source: Source, key: string, envName: string): ClientConfig[] {
   });
 }
 
-export const read = { string, optionalString, integer, boolean, oneOf, issuer, trustProxy, secret, clients };
+export const read = { string, optionalString, integer, boolean, oneOf, issuer, trustProxy, list, secret, clients };
