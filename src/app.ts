@@ -9,7 +9,12 @@ import dbPlugin from './db/plugin.ts';
 import { AppError } from './errors.ts';
 import oauthPlugin from './oauth/plugin.ts';
 import { RETRY_AFTER_SECONDS } from './oauth/provider.ts';
+import openapi from './openapi.ts';
+import auditRoutes from './routes/audit.ts';
+import devIdentityRoutes from './routes/dev-identity.ts';
 import healthRoutes from './routes/health.ts';
+import operatorKeyRoutes from './routes/operator-keys.ts';
+import tokenActionRoutes from './routes/token-actions.ts';
 import tokenRoutes from './routes/tokens.ts';
 import { describeValidationErrors, validatorCompiler } from './validation.ts';
 
@@ -35,8 +40,13 @@ async function app(fastify: FastifyInstance, { config, database }: AppOptions) {
   await fastify.register(oauthPlugin);
   await fastify.register(authPlugin);
 
+  await fastify.register(openapi);
   await fastify.register(healthRoutes);
   await fastify.register(tokenRoutes);
+  await fastify.register(tokenActionRoutes);
+  await fastify.register(auditRoutes);
+  await fastify.register(operatorKeyRoutes);
+  await fastify.register(devIdentityRoutes);
 }
 
 const FASTIFY_CLIENT_ERRORS: Record<string, string> = {

@@ -51,9 +51,12 @@ export interface OperatorKeysTable {
 
 export type OperatorKeyRow = Selectable<OperatorKeysTable>;
 
+export type KeyPurpose = 'access_token' | 'dev_identity';
+
 export interface SigningKeysTable {
   kid: string;
   alg: string;
+  purpose: ColumnType<KeyPurpose, KeyPurpose | undefined, never>;
   private_jwk: ColumnType<Record<string, unknown>, string, string>;
   created_at: Generated<Date>;
   retired_at: Date | null;

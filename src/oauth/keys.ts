@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { ConfigError, type Config, type SigningAlg } from '../config/index.ts';
-import type { Database } from '../db/types.ts';
+import type { Database, KeyPurpose } from '../db/types.ts';
 
 /** A private signing key in JWK form, as oidc-provider's `jwks` takes it. */
 export type SigningKey = JWK & { kid: string; alg: SigningAlg; use: 'sig' };
@@ -24,7 +24,7 @@ export async function loadSigningKeys(
 ): Promise<SigningKey[]> {
   return config.signingKeys
     ? readKeyFile(config.signingKeys, config.signingAlg)
-    : storedKeys(db, config.signingAlg);
+    : storedKeys(db, config.signingAlg, 'access_token');
 }
 
 async function readKeyFile(path: string, alg: SigningAlg): Promise<SigningKey[]> {
@@ -51,19 +51,20 @@ async function readKeyFile(path: string, alg: SigningAlg): Promise<SigningKey[]>
   }));
 }
 
-async function storedKeys(db: Kysely<Database>, alg: SigningAlg): Promise<SigningKey[]> {
-  let rows = await activeKeys(db);
+/** The active keys kept for `purpose`, after generating one for `alg` if there is none. */
+export async function storedKeys(db: Kysely<Database>, alg: SigningAlg, purpose: KeyPurpose): Promise<SigningKey[]> {
+  let rows = await activeKeys(db, purpose);
   if (!rows.some((row) => row.alg === alg)) {
     const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 3072 } : {}) });
     const jwk = await exportJWK(privateKey);
     const kid = await calculateJwkThumbprint(jwk);
     // Instances starting together race here: the partial unique index keeps one key per
-    // algorithm, and the loser reads the winner's.
+    // purpose and algorithm, and the loser reads the winner's.
     await db.insertInto('signing_keys')
-      .values({ kid, alg, private_jwk: JSON.stringify({ ...jwk, kid, alg, use: 'sig' }), retired_at: null })
+      .values({ kid, alg, purpose, private_jwk: JSON.stringify({ ...jwk, kid, alg, use: 'sig' }), retired_at: null })
       .onConflict((oc) => oc.doNothing())
       .execute();
-    rows = await activeKeys(db);
+    rows = await activeKeys(db, purpose);
   }
   // The configured algorithm's key first: the provider signs with it.
   return rows
@@ -71,6 +72,11 @@ async function storedKeys(db: Kysely<Database>, alg: SigningAlg): Promise<Signin
     .map((row) => row.private_jwk as SigningKey);
 }
 
-function activeKeys(db: Kysely<Database>) {
-  return db.selectFrom('signing_keys').select(['alg', 'private_jwk']).where('retired_at', 'is', null).orderBy('created_at').execute();
+function activeKeys(db: Kysely<Database>, purpose: KeyPurpose) {
+  return db.selectFrom('signing_keys')
+    .select(['alg', 'private_jwk'])
+    .where('purpose', '=', purpose)
+    .where('retired_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
 }

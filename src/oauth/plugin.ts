@@ -31,7 +31,11 @@ const PROVIDER_ROUTES = new Set(['POST /token', 'OPTIONS /token', 'GET /jwks', '
 async function oauth(app: FastifyInstance) {
   const { config, db } = app;
   const keys = await loadSigningKeys(config, db);
-  const tokens = createTokenService({ db, refreshRetryLeeway: config.refreshRetryLeeway });
+  const tokens = createTokenService({
+    db,
+    refreshRetryLeeway: config.refreshRetryLeeway,
+    maxActiveTokensPerUser: config.maxActiveTokensPerUser,
+  });
   const scopes = createTokenScopeStorage();
   const provider = createProvider(config, { tokens, scopes, keys });
   const issuer = new URL(config.issuer);

@@ -59,3 +59,98 @@ export const GeneratedTokenBody = Type.Object({
   client_id: Type.String({ description: 'the client_id to present with the refresh token' }),
   token_endpoint: Type.String({ description: 'where to refresh: POST grant_type=refresh_token' }),
 });
+
+export const TokenParams = Type.Object({ workspaceId: WorkspaceId, tokenId: TokenId });
+export type TokenParams = Static<typeof TokenParams>;
+
+const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'the most items on a page: 1 to 200' });
+const Cursor = Type.String({ maxLength: 200, description: 'nextCursor of the page before' });
+
+export const ListQuery = Type.Object({
+  userId: Type.Optional(Type.String({ pattern: USER_ID_PATTERN, description: `only this owner's tokens: ${USER_ID_RULE}` })),
+  status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled'), Type.Literal('expired')], {
+    description: 'only tokens with this status: active, disabled or expired',
+  })),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'only tokens whose name contains this, in any case' })),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Cursor),
+}, { additionalProperties: false });
+export type ListQuery = Static<typeof ListQuery>;
+
+export const TokenPageBody = Type.Object({
+  items: Type.Array(ApiTokenBody),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'pass as cursor for the next page; null on the last' }),
+});
+
+export const DisableBody = Type.Object({
+  reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'why, for the record: up to 200 characters' })),
+}, { additionalProperties: false });
+export type DisableBody = Static<typeof DisableBody>;
+
+export const BulkBody = Type.Object({
+  ids: Type.Array(TokenId, { minItems: 1, maxItems: 500, description: 'the token ids: 1 to 500' }),
+}, { additionalProperties: false });
+export type BulkBody = Static<typeof BulkBody>;
+
+export const BulkResultBody = Type.Object({
+  results: Type.Array(Type.Object({
+    id: Type.String(),
+    result: Type.Union([
+      Type.Literal('disabled'),
+      Type.Literal('deleted'),
+      Type.Literal('already_disabled'),
+      Type.Literal('not_found'),
+    ]),
+  })),
+});
+
+export const AuditQuery = Type.Object({
+  tokenId: Type.Optional(TokenId),
+  limit: Type.Optional(Limit),
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,19}$', description: 'nextCursor of the page before' })),
+}, { additionalProperties: false });
+export type AuditQuery = Static<typeof AuditQuery>;
+
+export const AuditPageBody = Type.Object({
+  items: Type.Array(Type.Object({
+    id: Type.String(),
+    occurredAt: Timestamp,
+    action: Type.String({ description: 'token.generated, token.disabled, token.deleted or reuse_detected' }),
+    tokenId: NullableString,
+    actor: Type.Object({ type: Type.String(), id: NullableString }),
+    clientIp: NullableString,
+    details: Type.Record(Type.String(), Type.Unknown()),
+  })),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const OperatorKeyBody = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  createdAt: Timestamp,
+  lastUsedAt: NullableTimestamp,
+  revokedAt: NullableTimestamp,
+});
+
+export const NewOperatorKeyBody = Type.Object({
+  ...OperatorKeyBody.properties,
+  key: Type.String({ description: 'shown once: the operator key itself' }),
+});
+
+export const CreateOperatorKeyBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100, description: 'who or what holds the key: 1 to 100 characters' }),
+}, { additionalProperties: false });
+
+export const OperatorKeyParams = Type.Object({ keyId: Type.String({ format: 'uuid', description: 'an operator key id (a UUID)' }) });
+
+export const DevIdentityRequestBody = Type.Object({
+  userId: Type.String({ pattern: USER_ID_PATTERN, description: `the user: ${USER_ID_RULE}` }),
+  workspaceId: WorkspaceId,
+  admin: Type.Optional(Type.Boolean({ description: 'a workspace admin' })),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400, default: 3600, description: 'lifetime: 60 to 86400 seconds' })),
+}, { additionalProperties: false });
+
+export const DevIdentityTokenBody = Type.Object({
+  identity_token: Type.String(),
+  expires_in: Type.Integer(),
+});

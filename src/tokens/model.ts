@@ -1,4 +1,4 @@
-import type { ApiTokenRow } from '../db/types.ts';
+import type { ApiTokenRow, AuditEventRow } from '../db/types.ts';
 
 export const NAME_MAX_LENGTH = 100;
 export const LIFETIME_DAYS_MIN = 1;
@@ -69,4 +69,27 @@ export function toApiToken(row: ApiTokenRow, now = new Date()): ApiToken {
 
 export function expiryOf(createdAt: Date, lifetimeDays: number): Date {
   return new Date(createdAt.getTime() + lifetimeDays * DAY_MS);
+}
+
+/** An entry of a workspace's audit log, as admins and operators see it. */
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  action: string;
+  tokenId: string | null;
+  actor: { type: Actor['type']; id: string | null };
+  clientIp: string | null;
+  details: Record<string, unknown>;
+}
+
+export function toAuditEvent(row: AuditEventRow): AuditEvent {
+  return {
+    id: String(row.id),
+    occurredAt: row.occurred_at.toISOString(),
+    action: row.action,
+    tokenId: row.token_id,
+    actor: { type: row.actor_type, id: row.actor_id },
+    clientIp: row.client_ip,
+    details: row.details,
+  };
 }

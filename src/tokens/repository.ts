@@ -115,3 +115,71 @@ export async function findVisible(db: Db, scope: Scope, ids: readonly string[]):
 export async function insertAuditEvents(db: Db, events: readonly NewAuditEventRow[]): Promise<void> {
   if (events.length > 0) await db.insertInto('audit_events').values([...events]).execute();
 }
+
+export interface TokenFilter {
+  userId?: string | undefined;
+  status?: 'active' | 'disabled' | 'expired' | undefined;
+  /** A case-insensitive part of the name. */
+  name?: string | undefined;
+}
+
+/** A position in the listing: the last token of the page before. */
+export interface TokenCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/**
+ * A page of tokens, newest first, after `cursor`. Keyset pagination on (created_at, id):
+ * tokens generated between two pages never shift or repeat what the next page holds.
+ */
+export function listTokens(db: Db, scope: Scope, filter: TokenFilter, limit: number, cursor?: TokenCursor): Promise<ApiTokenRow[]> {
+  let query = db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('workspace_id', '=', scope.workspaceId)
+    .where('deleted_at', 'is', null);
+  if (scope.userId !== undefined) query = query.where('user_id', '=', scope.userId);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  if (filter.status === 'disabled') query = query.where('disabled_at', 'is not', null);
+  if (filter.status === 'active') query = query.where('disabled_at', 'is', null).where('expires_at', '>', sql<Date>`now()`);
+  if (filter.status === 'expired') query = query.where('disabled_at', 'is', null).where('expires_at', '<=', sql<Date>`now()`);
+  if (filter.name) query = query.where('name', 'ilike', `%${filter.name.replace(/[\\%_]/g, '\\$&')}%`);
+  if (cursor) query = query.where(sql<boolean>`(created_at, id) < (${cursor.createdAt}, ${cursor.id})`);
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
+ * Serialises generations for one user in one workspace until the transaction ends, so
+ * a count of their active tokens stays true until the insert that follows it commits.
+ */
+export async function lockOwner(db: Transaction<Database>, workspaceId: string, userId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${workspaceId}/${userId}`}, 0))`.execute(db);
+}
+
+export async function countActive(db: Db, workspaceId: string, userId: string): Promise<number> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('workspace_id', '=', workspaceId)
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .where('disabled_at', 'is', null)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export interface AuditFilter {
+  tokenId?: string | undefined;
+  /** The id of the last event of the page before. */
+  before?: string | undefined;
+}
+
+/** A page of a workspace's audit events, newest first. */
+export function listAuditEvents(db: Db, workspaceId: string, filter: AuditFilter, limit: number) {
+  let query = db.selectFrom('audit_events').selectAll().where('workspace_id', '=', workspaceId);
+  if (filter.tokenId !== undefined) query = query.where('token_id', '=', filter.tokenId);
+  if (filter.before !== undefined) query = query.where('id', '<', filter.before);
+  return query.orderBy('id', 'desc').limit(limit).execute();
+}

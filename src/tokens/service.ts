@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { ApiTokenRow, Database, NewApiTokenRow, NewAuditEventRow } from '../db/types.ts';
 import { sameHash } from '../secrets.ts';
-import { describeActor, toApiToken, type Actor, type ApiToken } from './model.ts';
+import { AppError } from '../errors.ts';
+import { describeActor, toApiToken, toAuditEvent, type Actor, type ApiToken } from './model.ts';
 import * as repo from './repository.ts';
 
 export const REUSE_DETECTED = 'reuse_detected';
@@ -20,11 +21,18 @@ export interface BulkResult { id: string; result: BulkOutcome }
 export interface TokenServiceOptions {
   db: Kysely<Database>;
   refreshRetryLeeway: number;
+  maxActiveTokensPerUser: number;
+}
+
+export interface TokenPage {
+  items: ApiToken[];
+  /** Where the next page starts; null on the last page. */
+  next: repo.TokenCursor | null;
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;
 
-export function createTokenService({ db, refreshRetryLeeway }: TokenServiceOptions) {
+export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerUser }: TokenServiceOptions) {
   const leewayMs = refreshRetryLeeway * 1000;
 
   /**
@@ -82,9 +90,18 @@ export function createTokenService({ db, refreshRetryLeeway }: TokenServiceOptio
     return again.ok ? { ok: false, reason: 'conflict', token: current } : again;
   }
 
-  /** Stores a newly generated token and its audit event, together or not at all. */
+  /**
+   * Stores a newly generated token and its audit event, together or not at all, unless its
+   * owner already holds the most active tokens allowed in the workspace.
+   */
   async function insertGenerated(row: NewApiTokenRow, actor: Actor): Promise<void> {
     await db.transaction().execute(async (trx) => {
+      await repo.lockOwner(trx, row.workspace_id, row.user_id);
+      if (await repo.countActive(trx, row.workspace_id, row.user_id) >= maxActiveTokensPerUser) {
+        throw new AppError(409, 'token_limit_reached',
+          `User ${row.user_id} already has ${maxActiveTokensPerUser} active tokens in workspace ${row.workspace_id}, the most allowed. `
+          + 'Disable or delete a token that is no longer needed, then generate again.');
+      }
       await repo.insertToken(trx, row);
       await repo.insertAuditEvents(trx, [auditEvent(row, 'token.generated', actor, { name: row.name, lifetimeDays: row.lifetime_days })]);
     });
@@ -124,7 +141,23 @@ export function createTokenService({ db, refreshRetryLeeway }: TokenServiceOptio
 
   const findById = (id: string) => repo.findById(db, id);
 
-  return { lookupRefresh, rotate, insertGenerated, findById, get, disable, remove };
+  async function list(scope: repo.Scope, filter: repo.TokenFilter, limit: number, cursor?: repo.TokenCursor): Promise<TokenPage> {
+    const rows = await repo.listTokens(db, scope, filter, limit + 1, cursor);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => toApiToken(row)),
+      next: rows.length > limit && last ? { createdAt: last.created_at, id: last.id } : null,
+    };
+  }
+
+  async function auditEvents(workspaceId: string, filter: repo.AuditFilter, limit: number) {
+    const rows = await repo.listAuditEvents(db, workspaceId, filter, limit + 1);
+    const page = rows.slice(0, limit);
+    return { items: page.map(toAuditEvent), next: rows.length > limit ? page.at(-1)?.id ?? null : null };
+  }
+
+  return { lookupRefresh, rotate, insertGenerated, findById, get, list, disable, remove, auditEvents };
 }
 
 function auditEvent(

@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tokenScope } from '../auth/access.ts';
+import { actorOf } from '../auth/caller.ts';
+import { Type } from 'typebox';
+import { notFound } from '../errors.ts';
+import { ApiTokenBody, BulkBody, BulkResultBody, DisableBody, TokenParams, WorkspaceParams } from './schemas.ts';
+import { TOKEN_NOT_FOUND, errors, security } from './tokens.ts';
+
+const USER_REQUEST = 'user_request';
+
+/**
+ * Disabling (irreversible) and deleting tokens, one or many. Either stops the refresh token
+ * at once; access tokens already issued run out by themselves within the hour.
+ */
+const tokenActions: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('preHandler', app.authenticate);
+
+  app.post('/v1/workspaces/:workspaceId/tokens/:tokenId/disable', {
+    schema: {
+      summary: 'Disable an API token, irreversibly',
+      tags: ['tokens'],
+      security,
+      params: TokenParams,
+      body: DisableBody,
+      response: { 200: ApiTokenBody, ...errors },
+    },
+  }, async (request) => {
+    const scope = tokenScope(request.caller, request.params.workspaceId);
+    const { tokenId } = request.params;
+    const [outcome] = await app.tokens.disable(scope, [tokenId], actorOf(request.caller, request.ip), request.body?.reason ?? USER_REQUEST);
+    const token = outcome?.result === 'not_found' ? undefined : await app.tokens.get(scope, tokenId);
+    if (!token) throw notFound(TOKEN_NOT_FOUND);
+    return token;
+  });
+
+  app.delete('/v1/workspaces/:workspaceId/tokens/:tokenId', {
+    schema: {
+      summary: 'Delete an API token',
+      tags: ['tokens'],
+      security,
+      params: TokenParams,
+      response: { 204: Type.Null({ description: 'deleted' }), ...errors },
+    },
+  }, async (request, reply) => {
+    const scope = tokenScope(request.caller, request.params.workspaceId);
+    const [outcome] = await app.tokens.remove(scope, [request.params.tokenId], actorOf(request.caller, request.ip));
+    if (outcome?.result !== 'deleted') throw notFound(TOKEN_NOT_FOUND);
+    return reply.code(204).send(null);
+  });
+
+  app.post('/v1/workspaces/:workspaceId/tokens/disable', {
+    schema: {
+      summary: 'Disable up to 500 API tokens in one transaction',
+      description: 'A result per distinct id: disabled, already_disabled or not_found (which includes tokens the caller may not see).',
+      tags: ['tokens'],
+      security,
+      params: WorkspaceParams,
+      body: BulkBody,
+      response: { 200: BulkResultBody, ...errors },
+    },
+  }, async (request) => {
+    const scope = tokenScope(request.caller, request.params.workspaceId);
+    return { results: await app.tokens.disable(scope, request.body.ids, actorOf(request.caller, request.ip), USER_REQUEST) };
+  });
+
+  app.post('/v1/workspaces/:workspaceId/tokens/delete', {
+    schema: {
+      summary: 'Delete up to 500 API tokens in one transaction',
+      description: 'A result per distinct id: deleted or not_found (which includes tokens the caller may not see).',
+      tags: ['tokens'],
+      security,
+      params: WorkspaceParams,
+      body: BulkBody,
+      response: { 200: BulkResultBody, ...errors },
+    },
+  }, async (request) => {
+    const scope = tokenScope(request.caller, request.params.workspaceId);
+    return { results: await app.tokens.remove(scope, request.body.ids, actorOf(request.caller, request.ip)) };
+  });
+};
+
+export default tokenActions;
