@@ -24,10 +24,12 @@ const tokenActions: FastifyPluginAsyncTypebox = async (app) => {
       body: DisableBody,
       response: { 200: ApiTokenBody, ...errors },
     },
+    // The body is optional: a bare POST disables with the default reason.
+    preValidation: async (request) => { request.body ??= {}; },
   }, async (request) => {
     const scope = tokenScope(request.caller, request.params.workspaceId);
     const { tokenId } = request.params;
-    const [outcome] = await app.tokens.disable(scope, [tokenId], actorOf(request.caller, request.ip), request.body?.reason ?? USER_REQUEST);
+    const [outcome] = await app.tokens.disable(scope, [tokenId], actorOf(request.caller, request.ip), request.body.reason ?? USER_REQUEST);
     const token = outcome?.result === 'not_found' ? undefined : await app.tokens.get(scope, tokenId);
     if (!token) throw notFound(TOKEN_NOT_FOUND);
     return token;

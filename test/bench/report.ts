@@ -1,0 +1,102 @@
+import { writeFile } from 'node:fs/promises';
+import type { Measurement } from './drive.ts';
+import type { Machine } from './machine.ts';
+
+export interface Row {
+  label: string;
+  /** API tokens in the table when the run started. */
+  tokens: number;
+  connections: number;
+  /** Warm-up and measured seconds. */
+  warmup: number;
+  duration: number;
+  measurement: Measurement;
+}
+
+export interface Report {
+  machine: Machine;
+  /** One line each: how the runs were set up. */
+  settings: string[];
+  rows: Row[];
+  /** The refresh grant through the service and through the floor, same settings. */
+  refresh?: { service: Row; floor: Row } | undefined;
+  /** The service's refresh grant with a small and a large table. */
+  scale?: { small: Row; large: Row } | undefined;
+}
+
+/** Latency may rise this much from the small to the large table and still count as flat. */
+const SCALE_TOLERANCE = 1.2;
+const P99_GOAL_MS = 25;
+
+/** The whole report as Markdown: the table first, then what it means. */
+export function renderReport(report: Report): string {
+  const failed = report.rows.reduce((sum, row) => sum + row.measurement.errors, 0);
+  const lines = ['# Token service benchmark', ''];
+  if (failed > 0) {
+    lines.push(`**${failed} requests failed in the measured windows (see Errors): these numbers do not describe a healthy run.**`, '');
+  }
+
+  const { machine } = report;
+  lines.push(
+    `- Date: ${machine.date}`,
+    `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB; benchmark, targets and PostgreSQL share them`,
+    `- Node.js ${machine.node}; ${machine.postgres}`,
+    ...report.settings.map((line) => `- ${line}`),
+    '',
+    '| Run | Tokens in table | Connections | Window (s) | Requests/s | p50 (ms) | p99 (ms) | Errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|',
+    ...report.rows.map((row) => `| ${row.label} | ${count(row.tokens)} | ${row.connections} | ${row.warmup} + ${row.duration} | ${count(Math.round(row.measurement.rps))} | ${ms(row.measurement.p50)} | ${ms(row.measurement.p99)} | ${row.measurement.errors} |`),
+    '',
+    'Requests/s counts successful answers; p50 and p99 are over every answer; errors are the non-2xx answers, 2xx answers without the expected body, and requests that got no answer (connection errors, timeouts) in the measured window.',
+    '',
+  );
+
+  lines.push('## Goals', '');
+  const { refresh, scale } = report;
+  if (refresh) {
+    const ratio = refresh.service.measurement.rps / refresh.floor.measurement.rps;
+    const p99 = refresh.service.measurement.p99;
+    lines.push(
+      `- Refresh grant, service/floor throughput: **${ratio.toFixed(2)}** (goal at least 0.50: ${verdict(ratio >= 0.5)}); p99 service/floor: ${(p99 / refresh.floor.measurement.p99).toFixed(2)}`,
+      `- Refresh grant p99 through the service at ${refresh.service.connections} connections: **${ms(p99)} ms** (goal under ${P99_GOAL_MS} ms: ${verdict(p99 < P99_GOAL_MS)})`,
+    );
+  }
+  if (scale) {
+    const small = scale.small.measurement;
+    const large = scale.large.measurement;
+    const p50 = large.p50 / small.p50;
+    const p99 = large.p99 / small.p99;
+    lines.push(`- Refresh latency, ${count(scale.large.tokens)} vs ${count(scale.small.tokens)} tokens: p50 x${p50.toFixed(2)}, p99 x${p99.toFixed(2)}, requests/s x${(large.rps / small.rps).toFixed(2)} (goal: no growth, taken as at most x${SCALE_TOLERANCE}: ${verdict(p50 <= SCALE_TOLERANCE && p99 <= SCALE_TOLERANCE)})`);
+  }
+  if (!refresh && !scale) lines.push('- Not measured.');
+  lines.push('');
+
+  const withErrors = report.rows.filter((row) => row.measurement.errors > 0);
+  if (withErrors.length > 0) {
+    lines.push('## Errors', '');
+    for (const row of withErrors) {
+      const m = row.measurement;
+      const statuses = Object.entries(m.statuses).map(([code, n]) => `${code}: ${n}`).join(', ');
+      lines.push(`- ${row.label}: ${m.non2xx} non-2xx, ${m.badBodies} bad 2xx bodies, ${m.transportErrors} without answer (statuses ${statuses})`);
+      for (const sample of m.samples) lines.push(`  - \`${sample.replaceAll('`', "'")}\``);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export async function writeReport(path: string, report: Report): Promise<void> {
+  await writeFile(path, renderReport(report));
+}
+
+function verdict(met: boolean): string {
+  return met ? 'met' : '**not met**';
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function ms(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : '-';
+}

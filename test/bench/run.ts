@@ -1,0 +1,211 @@
+/**
+ * npm run bench [-- --tokens N --connections C --duration S --warmup S --large N]
+ *
+ * Creates a database of its own, lets the service migrate it, seeds API tokens in bulk,
+ * then drives the refresh grant through the service and through the floor (floor.ts),
+ * token generation, and the refresh grant with a small and a large table. Prints one
+ * table and writes it to test/bench/results.md. Everything it starts, it stops; the
+ * database is dropped at the end, also on failure or Ctrl-C.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBenchDatabase, postgresVersion } from './database.ts';
+import { driveGeneration, driveRefresh, type DriveOptions, type Measurement } from './drive.ts';
+import { describeMachine } from './machine.ts';
+import { freePort, startChild, type ChildServer } from './processes.ts';
+import { renderReport, writeReport, type Row } from './report.ts';
+import { reseed, tokenSlice } from './seed.ts';
+import { TokenPool } from './token-pool.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SMALL_TABLE = 10_000;
+/** Tokens each scale run draws from, spread over the whole table whatever its size. */
+const SCALE_POOL = 10_000;
+
+const USAGE = `Usage: npm run bench -- [options]
+  --tokens N        API tokens seeded for the main refresh runs (default 100000)
+  --connections N   concurrent connections, no pipelining (default 50)
+  --duration S      seconds measured per main run (default 20); other runs take half
+  --warmup S        seconds of warm-up before each main run (default 5); other runs take half
+  --large N         tokens in the table for the large-table run (default 1000000)
+  --entry PATH      the service's entry point (default src/server.ts; dist/src/server.js after npm run build)
+  --cpu-prof DIR    run the service with --cpu-prof, writing its profile into DIR
+  --output PATH     where the report goes (default test/bench/results.md)`;
+
+const { values: args } = parseArgs({
+  options: {
+    tokens: { type: 'string', default: '100000' },
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '5' },
+    large: { type: 'string', default: '1000000' },
+    entry: { type: 'string', default: 'src/server.ts' },
+    'cpu-prof': { type: 'string' },
+    output: { type: 'string', default: 'test/bench/results.md' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const tokens = wholeNumber('tokens', 200, 50_000_000);
+const connections = wholeNumber('connections', 1, 1_000);
+const duration = wholeNumber('duration', 1, 3_600);
+const warmup = wholeNumber('warmup', 0, 3_600);
+const large = wholeNumber('large', SMALL_TABLE, 50_000_000);
+const shortDuration = Math.max(1, Math.round(duration / 2));
+const shortWarmup = warmup > 0 ? Math.max(1, Math.round(warmup / 2)) : 0;
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// Undone in reverse order, once, whichever way the benchmark ends.
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+const aborted = new AbortController();
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const undo of cleanups.reverse()) {
+      try {
+        await undo();
+      } catch (err) {
+        process.stderr.write(`cleanup: ${(err as Error).message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+async function fail(reason: unknown, code: number): Promise<never> {
+  process.stderr.write(`\nbench: ${reason instanceof Error ? reason.stack ?? reason.message : String(reason)}\n`);
+  aborted.abort();
+  await cleanup();
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void fail(`stopped by ${signal}`, 130));
+}
+process.on('uncaughtException', (err) => void fail(err, 1));
+process.on('unhandledRejection', (err) => void fail(err, 1));
+
+async function main() {
+  const seed = randomBytes(3).toString('hex');
+  const operatorKey = `bench-operator-${randomBytes(24).toString('hex')}`;
+
+  const database = await createBenchDatabase(serverUrl);
+  cleanups.push(() => database.drop());
+  log(`database ${database.name}`);
+
+  const servicePort = await freePort();
+  const issuer = `http://localhost:${servicePort}/oauth2`;
+  const profile = args['cpu-prof'];
+  log(`starting the service (${args.entry}); it migrates the database`);
+  const service = await started(startChild({
+    name: 'service',
+    args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`] : []), resolve(ROOT, args.entry)],
+    env: {
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_OPERATOR_KEY: operatorKey,
+      ISSUER: issuer,
+      MIGRATE_ON_START: 'true',
+    },
+    port: servicePort,
+  }));
+
+  await seedTable(database.url, seed, tokens);
+
+  log('starting the floor (test/bench/floor.ts)');
+  const floor = await started(startChild({
+    name: 'floor',
+    args: [resolve(import.meta.dirname, 'floor.ts')],
+    // The service's issuer, so both sign access tokens of the same size.
+    env: { DATABASE_URL: database.url, ISSUER: issuer },
+    port: await freePort(),
+    ipc: true,
+  }));
+
+  const main: Omit<DriveOptions, 'origin'> = { connections, duration, warmup, signal: aborted.signal };
+  const short: Omit<DriveOptions, 'origin'> = { ...main, duration: shortDuration, warmup: shortWarmup };
+  const rows: Row[] = [];
+  const measure = async (label: string, table: number, options: Omit<DriveOptions, 'origin'>, run: () => Promise<Measurement>) => {
+    log(`${label}: ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections`);
+    const measurement = await run();
+    if (aborted.signal.aborted) throw new Error('stopped');
+    const row: Row = { label, tokens: table, connections: options.connections, warmup: options.warmup, duration: options.duration, measurement };
+    rows.push(row);
+    log(`  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50.toFixed(2)} ms, p99 ${measurement.p99.toFixed(2)} ms, ${measurement.errors} errors`);
+    return row;
+  };
+
+  // Disjoint halves of the seeded tokens, interleaved so both targets touch the whole table.
+  const half = Math.ceil(tokens / 2);
+  const serviceRefresh = await measure('refresh grant: service', tokens, main, () =>
+    driveRefresh({ ...main, origin: service.origin }, '/oauth2/token', new TokenPool(tokenSlice(seed, tokens, half, 0, 2))));
+  const floorRefresh = await measure('refresh grant: floor', tokens, main, () =>
+    driveRefresh({ ...main, origin: floor.origin }, '/token', new TokenPool(tokenSlice(seed, tokens, half, 1, 2))));
+  await measure('token generation: service', tokens, short, () =>
+    driveGeneration({ ...short, origin: service.origin }, 'bench-generation', operatorKey, `bench-${seed}-user`));
+
+  const scaleRun = async (table: number) => {
+    await seedTable(database.url, seed, table);
+    const size = Math.min(table, SCALE_POOL);
+    const pool = new TokenPool(tokenSlice(seed, table, size, 0, Math.floor(table / size)));
+    return measure(`refresh grant: service, ${table.toLocaleString('en-US')} tokens`, table, short, () =>
+      driveRefresh({ ...short, origin: service.origin }, '/oauth2/token', pool));
+  };
+  const small = await scaleRun(SMALL_TABLE);
+  const largeRow = await scaleRun(large);
+
+  const report = {
+    machine: describeMachine(await postgresVersion(database.url)),
+    settings: [
+      `Service: \`node ${args.entry}\` (LOG_LEVEL=warn, pool of 10); floor: \`node test/bench/floor.ts\` (pool of 10); same database, data and signing key`,
+      `autocannon ${connections} connections, no pipelining; each request presents a distinct live refresh token and the answer's successor is presented later`,
+      `Main runs: ${tokens.toLocaleString('en-US')} tokens seeded (service and floor each use a disjoint half); other runs: ${shortWarmup} s warm-up + ${shortDuration} s, table reseeded to ${SMALL_TABLE.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} tokens`,
+    ],
+    rows,
+    refresh: { service: serviceRefresh, floor: floorRefresh },
+    scale: { small, large: largeRow },
+  };
+  const output = resolve(ROOT, args.output);
+  await writeReport(output, report);
+  process.stdout.write(`\n${renderReport(report)}\nwritten to ${output}\n`);
+}
+
+/** Registers a started child for cleanup as soon as it is up. */
+async function started(child: Promise<ChildServer>): Promise<ChildServer> {
+  const server = await child;
+  cleanups.push(() => server.stop());
+  return server;
+}
+
+async function seedTable(url: string, seed: string, count: number): Promise<void> {
+  log(`seeding ${count.toLocaleString('en-US')} tokens`);
+  const { seconds } = await reseed(url, seed, count);
+  log(`  seeded in ${seconds.toFixed(1)} s`);
+}
+
+function wholeNumber(name: keyof typeof args, min: number, max: number): number {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    process.stderr.write(`--${name} must be a whole number from ${min} to ${max}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+try {
+  await main();
+} catch (err) {
+  await fail(err, 1);
+}
+await cleanup();
