@@ -118,3 +118,11 @@ export function refresh(app: FastifyInstance, refreshToken: string, clientId = '
     payload: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }).toString(),
   });
 }
+
+/** An identity token from the development identity provider (the app needs devIdentity: true). */
+export async function identity(app: FastifyInstance, userId: string, workspaceId: string, admin = false): Promise<string> {
+  if (!app.devIdentity) throw new Error('build the app with { devIdentity: true }');
+  return app.devIdentity.mint({ userId, workspaceId, admin, ttlSeconds: 600 });
+}
+
+export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
