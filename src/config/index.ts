@@ -45,6 +45,26 @@ export interface Config {
   readonly identity: IdentityConfig | undefined;
   /** The most active tokens one user may hold in one workspace. */
   readonly maxActiveTokensPerUser: number;
+  /** PostgreSQL connections per instance. */
+  readonly databasePoolSize: number;
+  /** The longest a statement may run before PostgreSQL cancels it (and the caller gets 503). */
+  readonly databaseStatementTimeoutMs: number;
+  /** Set: rate limits are shared by every instance through this Redis. */
+  readonly redisUrl: string | undefined;
+  readonly rateLimits: RateLimits;
+  /** Set: /metrics is served on this port instead of the main one. */
+  readonly metricsPort: number | undefined;
+}
+
+/** Requests allowed per window; 0 turns a limit off. */
+export interface RateLimits {
+  readonly windowMs: number;
+  /** Token endpoint, per client address. */
+  readonly tokenPerAddress: number;
+  /** Token endpoint, per client id. */
+  readonly tokenPerClient: number;
+  /** Management routes, per caller (operator key or user). */
+  readonly managementPerCaller: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -88,6 +108,16 @@ export function loadConfig(
     bootstrapOperatorKey: read.secret(source, 'bootstrapOperatorKey', 'BOOTSTRAP_OPERATOR_KEY', 32),
     identity: readIdentity(source),
     maxActiveTokensPerUser: read.integer(source, 'maxActiveTokensPerUser', 'MAX_ACTIVE_TOKENS_PER_USER', 1, 10_000),
+    databasePoolSize: read.integer(source, 'databasePoolSize', 'DATABASE_POOL_SIZE', 1, 1000),
+    databaseStatementTimeoutMs: read.integer(source, 'databaseStatementTimeoutMs', 'DATABASE_STATEMENT_TIMEOUT_MS', 100, 600_000),
+    redisUrl: read.optionalString(source, 'redisUrl', 'REDIS_URL'),
+    rateLimits: {
+      windowMs: read.integer(source, 'rateLimitWindowMs', 'RATE_LIMIT_WINDOW_MS', 1000, 3_600_000),
+      tokenPerAddress: read.integer(source, 'rateLimitTokenPerAddress', 'RATE_LIMIT_TOKEN_PER_ADDRESS', 0, 1_000_000),
+      tokenPerClient: read.integer(source, 'rateLimitTokenPerClient', 'RATE_LIMIT_TOKEN_PER_CLIENT', 0, 10_000_000),
+      managementPerCaller: read.integer(source, 'rateLimitManagementPerCaller', 'RATE_LIMIT_MANAGEMENT_PER_CALLER', 0, 1_000_000),
+    },
+    metricsPort: read.optionalInteger(source, 'metricsPort', 'METRICS_PORT', 1, 65535),
   };
   return deepFreeze(config);
 }

@@ -47,6 +47,11 @@ function integer(source: Source, key: string, envName: string, min: number, max:
   return number;
 }
 
+function optionalInteger(source: Source, key: string, envName: string, min: number, max: number): number | undefined {
+  const { value } = raw(source, key, envName);
+  return value === undefined || value === null || value === '' ? undefined : integer(source, key, envName, min, max);
+}
+
 function boolean(source: Source, key: string, envName: string): boolean {
   const { value, name } = raw(source, key, envName);
   if (value === true || value === 'true' || value === '1') return true;
@@ -149,4 +154,4 @@ function clients(source: Source, key: string, envName: string): ClientConfig[] {
   });
 }
 
-export const read = { string, optionalString, integer, boolean, oneOf, issuer, trustProxy, list, secret, clients };
+export const read = { string, optionalString, integer, optionalInteger, boolean, oneOf, issuer, trustProxy, list, secret, clients };

@@ -16,9 +16,18 @@ export interface DatabaseHandle {
 }
 
 /** PostgreSQL through `pg` when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<DatabaseHandle> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseStatementTimeoutMs'>>,
+): Promise<DatabaseHandle> {
   if (config.databaseUrl) {
-    return postgresHandle(new pg.Pool({ connectionString: config.databaseUrl, max: 10 }));
+    return postgresHandle(new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolSize ?? 10,
+      // Bounded waits everywhere: a slow or unreachable database answers 503, not a hang.
+      connectionTimeoutMillis: 5_000,
+      statement_timeout: config.databaseStatementTimeoutMs ?? 5_000,
+      query_timeout: (config.databaseStatementTimeoutMs ?? 5_000) + 1_000,
+    }));
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const folder = join(config.dataDir, 'pglite');
