@@ -18,7 +18,11 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     for (const file of (await readdir(this.#folder)).filter((f) => FILE_NAME.test(f)).sort()) {
       const text = await readFile(join(this.#folder, file), 'utf8');
       migrations[file.replace(/\.sql$/, '')] = {
-        up: async (db: Kysely<any>) => { await sql.raw(text).execute(db); },
+        up: async (db: Kysely<any>) => {
+          // Building an index on a large table may take longer than requests are allowed.
+          await sql`SET LOCAL statement_timeout = 0`.execute(db);
+          await sql.raw(text).execute(db);
+        },
       };
     }
     return migrations;
