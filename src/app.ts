@@ -7,7 +7,9 @@ import type { DatabaseHandle } from './db/connect.ts';
 import { DatabaseUnavailableError } from './db/errors.ts';
 import dbPlugin from './db/plugin.ts';
 import { AppError } from './errors.ts';
+import metricsPlugin from './metrics/plugin.ts';
 import oauthPlugin from './oauth/plugin.ts';
+import rateLimitPlugin from './ratelimit/plugin.ts';
 import { RETRY_AFTER_SECONDS } from './oauth/provider.ts';
 import openapi from './openapi.ts';
 import auditRoutes from './routes/audit.ts';
@@ -37,6 +39,8 @@ async function app(fastify: FastifyInstance, { config, database }: AppOptions) {
 
   await fastify.register(configPlugin, { config });
   await fastify.register(dbPlugin, { database });
+  await fastify.register(metricsPlugin);
+  await fastify.register(rateLimitPlugin);
   await fastify.register(oauthPlugin);
   await fastify.register(authPlugin);
 

@@ -57,12 +57,12 @@ async function auth(app: FastifyInstance) {
         if (err instanceof IdentityError) throw unauthorized(reply, err.message);
         throw err;
       }
-      return;
+    } else {
+      const key = await findActiveKey(db, credential);
+      if (!key) throw unauthorized(reply, 'The operator key is not valid, or has been revoked.');
+      request.caller = { type: 'operator', keyId: key.id, name: key.name };
     }
-
-    const key = await findActiveKey(db, credential);
-    if (!key) throw unauthorized(reply, 'The operator key is not valid, or has been revoked.');
-    request.caller = { type: 'operator', keyId: key.id, name: key.name };
+    await app.limitCaller(request, reply);
   });
 }
 
@@ -72,4 +72,4 @@ function unauthorized(reply: FastifyReply, message: string, error = 'invalid_tok
   return new AppError(401, 'unauthorized', message);
 }
 
-export default fp(auth, { name: 'auth', dependencies: ['config', 'db'] });
+export default fp(auth, { name: 'auth', dependencies: ['config', 'db', 'rate-limits'] });

@@ -12,6 +12,8 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   /** `pglite` is the embedded default: one process at a time may open its folder. */
   readonly kind: 'postgres' | 'pglite';
+  /** Connections of the pool (PostgreSQL only): open, idle, and callers waiting for one. */
+  stats(): { total: number; idle: number; waiting: number } | undefined;
   close(): Promise<void>;
 }
 
@@ -40,10 +42,11 @@ export function postgresHandle(pool: pg.Pool): DatabaseHandle {
   // the pool reports the failure to its caller.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
-  return { db, kind: 'postgres', close: () => db.destroy() };
+  const stats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db, kind: 'postgres', stats, close: () => db.destroy() };
 }
 
 export function pgliteHandle(pglite: PGlite): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-  return { db, kind: 'pglite', close: () => db.destroy() };
+  return { db, kind: 'pglite', stats: () => undefined, close: () => db.destroy() };
 }

@@ -9,6 +9,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>;
     databaseKind: DatabaseHandle['kind'];
+    databaseStats: DatabaseHandle['stats'];
   }
 }
 
@@ -27,6 +28,7 @@ async function db(app: FastifyInstance, { database }: DbOptions) {
   }
   app.decorate('db', handle.db);
   app.decorate('databaseKind', handle.kind);
+  app.decorate('databaseStats', () => handle.stats());
 }
 
 export default fp(db, { name: 'db', dependencies: ['config'] });

@@ -4,13 +4,18 @@ import { DatabaseUnavailableError } from '../db/errors.ts';
 import type { ApiTokenRow } from '../db/types.ts';
 import { hashSecret } from '../secrets.ts';
 import type { TokenService } from '../tokens/service.ts';
-import { describeRejection, invalidGrant, temporarilyUnavailable, wrongClient } from './errors.ts';
+import type { RefreshOutcome } from '../metrics/registry.ts';
+import { describeRejection, invalidGrant, temporarilyUnavailable, tooManyRequests, wrongClient } from './errors.ts';
 import type { TokenScope, TokenScopeStorage } from './scope.ts';
 
 export interface AdapterDeps {
   tokens: TokenService;
   scopes: TokenScopeStorage;
   audience: string;
+  /** Seconds this client must wait before its next token request, or undefined. */
+  limitClient: (clientId: string) => Promise<number | undefined>;
+  /** Told how each refresh ended, for metrics. */
+  onRefresh: (outcome: RefreshOutcome) => void;
 }
 
 const epoch = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -60,14 +65,29 @@ export function createAdapterClass(deps: AdapterDeps): new (name: string) => Ada
   };
 }
 
-async function findRefreshToken({ tokens, scopes, audience }: AdapterDeps, value: string): Promise<AdapterPayload> {
+async function findRefreshToken(deps: AdapterDeps, value: string): Promise<AdapterPayload> {
+  const { tokens, scopes, audience, onRefresh } = deps;
+  // The provider authenticated the client just before asking for its refresh token.
+  const ctx = Provider.ctx;
+  const client = ctx?.oidc.client;
+  const wait = client ? await deps.limitClient(client.clientId) : undefined;
+  if (wait !== undefined) {
+    ctx?.set('retry-after', String(wait));
+    throw tooManyRequests(wait);
+  }
+
   const hash = hashSecret(value);
-  const lookup = await guard(() => tokens.lookupRefresh(hash));
-  if (!lookup.ok) throw invalidGrant(describeRejection(lookup));
+  const lookup = await guard(() => tokens.lookupRefresh(hash), onRefresh);
+  if (!lookup.ok) {
+    onRefresh(lookup.reason === 'reused' ? 'reuse_detected' : lookup.reason);
+    throw invalidGrant(describeRejection(lookup));
+  }
 
   const { token } = lookup;
-  const client = Provider.ctx?.oidc.client;
-  if (client && client.clientId !== token.client_id) throw wrongClient();
+  if (client && client.clientId !== token.client_id) {
+    onRefresh('wrong_client');
+    throw wrongClient();
+  }
 
   const scope = requireScope(scopes);
   scope.token = token;
@@ -104,7 +124,7 @@ function grantPayload(token: ApiTokenRow): AdapterPayload {
   };
 }
 
-async function saveRefreshToken({ tokens, scopes }: AdapterDeps, value: string, payload: AdapterPayload): Promise<void> {
+async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, value: string, payload: AdapterPayload): Promise<void> {
   const scope = requireScope(scopes);
   const newHash = hashSecret(value);
 
@@ -128,8 +148,12 @@ async function saveRefreshToken({ tokens, scopes }: AdapterDeps, value: string, 
   if (!token || !presentedHash || token.id !== payload.grantId) {
     throw new Error('A refresh token can only be saved by a generation or a rotation');
   }
-  const rotation = await guard(() => tokens.rotate(token, presentedHash, newHash));
-  if (!rotation.ok) throw invalidGrant(describeRejection(rotation));
+  const rotation = await guard(() => tokens.rotate(token, presentedHash, newHash), onRefresh);
+  if (!rotation.ok) {
+    onRefresh(rotation.reason === 'reused' ? 'reuse_detected' : rotation.reason);
+    throw invalidGrant(describeRejection(rotation));
+  }
+  onRefresh('success');
 }
 
 function requireScope(scopes: TokenScopeStorage): TokenScope {
@@ -139,11 +163,12 @@ function requireScope(scopes: TokenScopeStorage): TokenScope {
 }
 
 /** Database outages become `temporarily_unavailable`; everything else passes through. */
-async function guard<T>(work: () => Promise<T>): Promise<T> {
+async function guard<T>(work: () => Promise<T>, onRefresh?: AdapterDeps['onRefresh']): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError) throw temporarilyUnavailable(err);
-    throw err;
+    if (!(err instanceof DatabaseUnavailableError)) throw err;
+    onRefresh?.('unavailable');
+    throw temporarilyUnavailable(err);
   }
 }

@@ -19,6 +19,17 @@ export function temporarilyUnavailable(cause: unknown) {
   return err;
 }
 
+/** 429: this client sent more token requests than its limit allows in the window. */
+export function tooManyRequests(retryAfterSeconds: number) {
+  const err = new errors.CustomOIDCProviderError(
+    'too_many_requests',
+    `Too many token requests for this client; retry in ${retryAfterSeconds} seconds.`,
+  );
+  err.status = 429;
+  err.statusCode = 429;
+  return err;
+}
+
 export function describeRejection(lookup: Extract<RefreshLookup, { ok: false }>): string {
   switch (lookup.reason) {
     case 'unknown':

@@ -35,9 +35,20 @@ async function oauth(app: FastifyInstance) {
     db,
     refreshRetryLeeway: config.refreshRetryLeeway,
     maxActiveTokensPerUser: config.maxActiveTokensPerUser,
+    events: {
+      generated: () => app.metrics.generated.inc(),
+      disabled: (count, reason) => app.metrics.disabled.inc({ reason }, count),
+      deleted: (count) => app.metrics.deleted.inc(count),
+    },
   });
   const scopes = createTokenScopeStorage();
-  const provider = createProvider(config, { tokens, scopes, keys });
+  const provider = createProvider(config, {
+    tokens,
+    scopes,
+    keys,
+    limitClient: app.limitClient,
+    onRefresh: (outcome) => app.metrics.refreshes.inc({ outcome }),
+  });
   const issuer = new URL(config.issuer);
   const tokenEndpoint = `${config.issuer}/token`;
 
@@ -76,4 +87,4 @@ function sendOAuthError(res: ServerResponse, status: number, error: string, desc
   res.end(JSON.stringify({ error, error_description: description }));
 }
 
-export default fp(oauth, { name: 'oauth', dependencies: ['config', 'db'] });
+export default fp(oauth, { name: 'oauth', dependencies: ['config', 'db', 'metrics', 'rate-limits'] });

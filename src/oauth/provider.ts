@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/index.ts';
-import type { TokenService } from '../tokens/service.ts';
-import { createAdapterClass } from './adapter.ts';
+import { createAdapterClass, type AdapterDeps } from './adapter.ts';
 import type { SigningKey } from './keys.ts';
-import { scopedToken, type TokenScopeStorage } from './scope.ts';
+import { scopedToken } from './scope.ts';
 
 export const RETRY_AFTER_SECONDS = 5;
 
-export interface ProviderDeps {
-  tokens: TokenService;
-  scopes: TokenScopeStorage;
+export interface ProviderDeps extends Omit<AdapterDeps, 'audience'> {
   keys: SigningKey[];
 }
 
@@ -19,7 +16,8 @@ export interface ProviderDeps {
  * access tokens for one resource (the AAC API) and the JWKS. Every other feature is off,
  * and the mount only lets /token and /jwks through.
  */
-export function createProvider(config: Config, { tokens, scopes, keys }: ProviderDeps): Provider {
+export function createProvider(config: Config, { keys, ...adapterDeps }: ProviderDeps): Provider {
+  const { scopes } = adapterDeps;
   const audience = config.apiAudience;
 
   /** Seconds left on the API token the provider is working on. */
@@ -30,7 +28,7 @@ export function createProvider(config: Config, { tokens, scopes, keys }: Provide
   };
 
   const configuration: Configuration = {
-    adapter: createAdapterClass({ tokens, scopes, audience }),
+    adapter: createAdapterClass({ ...adapterDeps, audience }),
     clients: config.clients.map((client) => ({
       ...client,
       grant_types: ['refresh_token'],

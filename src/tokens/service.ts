@@ -18,10 +18,18 @@ export type RefreshLookup =
 export type BulkOutcome = 'disabled' | 'deleted' | 'already_disabled' | 'not_found';
 export interface BulkResult { id: string; result: BulkOutcome }
 
+/** Told after each committed change, for metrics. */
+export interface TokenEvents {
+  generated(): void;
+  disabled(count: number, reason: string): void;
+  deleted(count: number): void;
+}
+
 export interface TokenServiceOptions {
   db: Kysely<Database>;
   refreshRetryLeeway: number;
   maxActiveTokensPerUser: number;
+  events?: TokenEvents | undefined;
 }
 
 export interface TokenPage {
@@ -32,7 +40,7 @@ export interface TokenPage {
 
 export type TokenService = ReturnType<typeof createTokenService>;
 
-export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerUser }: TokenServiceOptions) {
+export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerUser, events = IGNORE }: TokenServiceOptions) {
   const leewayMs = refreshRetryLeeway * 1000;
 
   /**
@@ -67,6 +75,7 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
       if (disabled.length === 0) return;
       await repo.insertAuditEvents(trx, [auditEvent(token, REUSE_DETECTED, system, { rotations: token.rotations })]);
     });
+    events.disabled(1, REUSE_DETECTED);
   }
 
   /**
@@ -105,6 +114,7 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
       await repo.insertToken(trx, row);
       await repo.insertAuditEvents(trx, [auditEvent(row, 'token.generated', actor, { name: row.name, lifetimeDays: row.lifetime_days })]);
     });
+    events.generated();
   }
 
   async function get(scope: repo.Scope, id: string): Promise<ApiToken | undefined> {
@@ -115,28 +125,32 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
   /** Disables each id, irreversibly, in one transaction; a result per distinct id. */
   async function disable(scope: repo.Scope, ids: readonly string[], actor: Actor, reason = 'user_request'): Promise<BulkResult[]> {
     const unique = [...new Set(ids)];
-    return db.transaction().execute(async (trx) => {
+    const results = await db.transaction().execute(async (trx) => {
       const disabled = new Set(await repo.disableTokens(trx, scope, unique, describeActor(actor), reason));
       const visible = new Map((await repo.findVisible(trx, scope, unique)).map((row) => [row.id, row]));
       await repo.insertAuditEvents(trx, [...disabled].map((id) =>
         auditEvent(visible.get(id)!, 'token.disabled', actor, { reason })));
-      return unique.map((id) => ({
+      return unique.map((id): BulkResult => ({
         id,
         result: disabled.has(id) ? 'disabled' : visible.has(id) ? 'already_disabled' : 'not_found',
       }));
     });
+    events.disabled(results.filter((r) => r.result === 'disabled').length, reason);
+    return results;
   }
 
   /** Deletes each id in one transaction; a result per distinct id. */
   async function remove(scope: repo.Scope, ids: readonly string[], actor: Actor): Promise<BulkResult[]> {
     const unique = [...new Set(ids)];
-    return db.transaction().execute(async (trx) => {
+    const results = await db.transaction().execute(async (trx) => {
       const rows = new Map((await repo.findVisible(trx, scope, unique)).map((row) => [row.id, row]));
       const deleted = new Set(await repo.deleteTokens(trx, scope, unique, describeActor(actor)));
       await repo.insertAuditEvents(trx, [...deleted].map((id) =>
         auditEvent(rows.get(id)!, 'token.deleted', actor, { name: rows.get(id)!.name })));
-      return unique.map((id) => ({ id, result: deleted.has(id) ? 'deleted' : 'not_found' }));
+      return unique.map((id): BulkResult => ({ id, result: deleted.has(id) ? 'deleted' : 'not_found' }));
     });
+    events.deleted(results.filter((r) => r.result === 'deleted').length);
+    return results;
   }
 
   const findById = (id: string) => repo.findById(db, id);
@@ -159,6 +173,8 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
 
   return { lookupRefresh, rotate, insertGenerated, findById, get, list, disable, remove, auditEvents };
 }
+
+const IGNORE: TokenEvents = { generated() {}, disabled() {}, deleted() {} };
 
 function auditEvent(
   token: Pick<ApiTokenRow, 'id' | 'workspace_id' | 'user_id'>,
