@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
 
 /** Every place a secret could reach a log line; pino replaces it before writing. */
 export const REDACTED_PATHS = [
@@ -21,9 +22,11 @@ export const REDACTED_PATHS = [
 /** Request URLs are logged without their query: a secret sent there stays out of the log. */
 const withoutQuery = (url: string | undefined) => url?.split('?', 1)[0];
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+/** Pino's options; `stream` is where lines go instead of stdout (tests capture them). */
+export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       req: (req: { method: string; url?: string; ip?: string; id?: string }) => ({

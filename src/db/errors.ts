@@ -25,9 +25,10 @@ const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58']);
  */
 export function classifyDatabaseError(err: unknown): unknown {
   if (err instanceof DatabaseUnavailableError) return err;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.has(code.slice(0, 2))) {
-    return err;
-  }
+  const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
+  // A socket's own errors carry the system call that failed, and some of their codes
+  // (EPIPE, EBUSY) are five capitals too: those are the network, not the statement.
+  const fromServer = typeof code === 'string' && SQLSTATE.test(code) && syscall === undefined;
+  if (fromServer && !UNAVAILABLE_CLASSES.has(code.slice(0, 2))) return err;
   return new DatabaseUnavailableError({ cause: err });
 }

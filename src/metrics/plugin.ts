@@ -42,7 +42,8 @@ async function metricsPlugin(app: FastifyInstance) {
 /** The route template, so label values stay few: provider routes by path, others by pattern. */
 function routeOf(request: FastifyRequest, issuer: string): string {
   if (request.routeOptions.url) return request.routeOptions.url;
-  const path = request.url.split('?', 1)[0] ?? '';
+  // The provider's mount rewrites the raw URL; the original one keeps the full path.
+  const path = request.originalUrl.split('?', 1)[0] ?? '';
   const mount = new URL(issuer).pathname;
   return path === `${mount}/token` || path === `${mount}/jwks` ? path : 'unmatched';
 }

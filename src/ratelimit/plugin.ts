@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
+import { redisStore } from './redis-store.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,19 +19,15 @@ declare module 'fastify' {
  * id, the management routes per caller. With REDIS_URL every instance counts in Redis;
  * when Redis cannot answer, requests are served without a limit (fail open, so an outage
  * of the limiter never becomes an outage of token refresh), logged and counted in
- * `rate_limit_store_errors_total`.
+ * `rate_limit_store_errors_total`. Without it each instance counts for itself.
  */
 async function rateLimits(app: FastifyInstance) {
   const { config, metrics } = app;
   const limits = config.rateLimits;
-  const redis = config.redisUrl ? connectRedis(app, config.redisUrl) : undefined;
-
   await app.register(rateLimit, {
     global: false,
     timeWindow: limits.windowMs,
-    skipOnError: true,
-    nameSpace: 'aac-token-service:rate-limit:',
-    ...(redis ? { redis } : {}),
+    ...(config.redisUrl ? { store: sharedStore(app, config.redisUrl) } : {}),
   });
 
   const perAddress = app.createRateLimit({ max: limits.tokenPerAddress, keyGenerator: (request) => `token-address:${request.ip}` });
@@ -80,7 +77,8 @@ function callerKey(request: FastifyRequest): string {
   return caller.type === 'operator' ? `operator:${caller.keyId}` : `user:${caller.workspaceId}:${caller.userId}`;
 }
 
-function connectRedis(app: FastifyInstance, url: string): Redis {
+/** The Redis-backed store, failing open: logged once per outage, counted every time. */
+function sharedStore(app: FastifyInstance, url: string) {
   const redis = new Redis(url, {
     // Fail fast while Redis is away, instead of queueing commands behind requests.
     enableOfflineQueue: false,
@@ -90,17 +88,18 @@ function connectRedis(app: FastifyInstance, url: string): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
   let failing = false;
-  redis.on('error', (err) => {
-    app.metrics.rateLimitStoreErrors.inc();
-    if (!failing) app.log.warn({ err }, 'the rate-limit store (Redis) is unreachable: serving without shared limits');
-    failing = true;
-  });
+  // Connection errors surface through the commands that fail; this keeps them off stderr.
+  redis.on('error', () => {});
   redis.on('ready', () => {
     if (failing) app.log.info('the rate-limit store (Redis) is back');
     failing = false;
   });
   app.addHook('onClose', async () => { redis.disconnect(); });
-  return redis;
+  return redisStore(redis, 'aac-token-service:rate-limit:', (err) => {
+    app.metrics.rateLimitStoreErrors.inc();
+    if (!failing) app.log.warn({ err }, 'the rate-limit store (Redis) is unreachable: serving without shared limits');
+    failing = true;
+  });
 }
 
 export default fp(rateLimits, { name: 'rate-limits', dependencies: ['config', 'metrics'] });
