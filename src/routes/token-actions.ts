@@ -3,6 +3,8 @@ import { tokenScope } from '../auth/access.ts';
 import { actorOf } from '../auth/caller.ts';
 import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
+import type { Actor } from '../tokens/model.ts';
+import type { Scope } from '../tokens/repository.ts';
 import { ApiTokenBody, BulkBody, BulkResultBody, DisableBody, TokenParams, WorkspaceParams } from './schemas.ts';
 import { TOKEN_NOT_FOUND, errors, security } from './tokens.ts';
 
@@ -50,35 +52,34 @@ const tokenActions: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send(null);
   });
 
-  app.post('/v1/workspaces/:workspaceId/tokens/disable', {
-    schema: {
+  const bulkActions = {
+    disable: {
       summary: 'Disable up to 500 API tokens in one transaction',
-      description: 'A result per distinct id: disabled, already_disabled or not_found (which includes tokens the caller may not see).',
-      tags: ['tokens'],
-      security,
-      params: WorkspaceParams,
-      body: BulkBody,
-      response: { 200: BulkResultBody, ...errors },
+      results: 'disabled, already_disabled or not_found',
+      run: (scope: Scope, ids: string[], actor: Actor) => app.tokens.disable(scope, ids, actor, USER_REQUEST),
     },
-  }, async (request) => {
-    const scope = tokenScope(request.caller, request.params.workspaceId);
-    return { results: await app.tokens.disable(scope, request.body.ids, actorOf(request.caller, request.ip), USER_REQUEST) };
-  });
-
-  app.post('/v1/workspaces/:workspaceId/tokens/delete', {
-    schema: {
+    delete: {
       summary: 'Delete up to 500 API tokens in one transaction',
-      description: 'A result per distinct id: deleted or not_found (which includes tokens the caller may not see).',
-      tags: ['tokens'],
-      security,
-      params: WorkspaceParams,
-      body: BulkBody,
-      response: { 200: BulkResultBody, ...errors },
+      results: 'deleted or not_found',
+      run: (scope: Scope, ids: string[], actor: Actor) => app.tokens.remove(scope, ids, actor),
     },
-  }, async (request) => {
-    const scope = tokenScope(request.caller, request.params.workspaceId);
-    return { results: await app.tokens.remove(scope, request.body.ids, actorOf(request.caller, request.ip)) };
-  });
+  };
+  for (const [action, { summary, results, run }] of Object.entries(bulkActions)) {
+    app.post(`/v1/workspaces/:workspaceId/tokens/${action}`, {
+      schema: {
+        summary,
+        description: `A result per distinct id: ${results} (which includes tokens the caller may not see).`,
+        tags: ['tokens'],
+        security,
+        params: WorkspaceParams,
+        body: BulkBody,
+        response: { 200: BulkResultBody, ...errors },
+      },
+    }, async (request) => {
+      const scope = tokenScope(request.caller, request.params.workspaceId);
+      return { results: await run(scope, request.body.ids, actorOf(request.caller, request.ip)) };
+    });
+  }
 };
 
 export default tokenActions;
