@@ -1,17 +1,31 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql, type Transaction } from 'kysely';
+import { prepare } from '../db/prepared.ts';
 import type { ApiTokenRow, Database, NewApiTokenRow, NewAuditEventRow } from '../db/types.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** Compiles the prepared queries; it never connects (Kysely's "cold" instance). */
+const builder = new Kysely<Database>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});
+
 /** The API token whose live or previous refresh token has this hash: one indexed read. */
-export function findByRefreshHash(db: Db, hash: Uint8Array): Promise<ApiTokenRow | undefined> {
-  return db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where((eb) => eb.or([eb('refresh_hash', '=', hash), eb('previous_refresh_hash', '=', hash)]))
-    .limit(1)
-    .executeTakeFirst();
+export async function findByRefreshHash(db: Db, hash: Uint8Array): Promise<ApiTokenRow | undefined> {
+  const { rows } = await selectByRefreshHash(db, { hash });
+  return rows[0];
 }
+
+// Built once: this runs on every refresh (see prepare).
+const selectByRefreshHash = prepare(({ hash }) => builder
+  .selectFrom('api_tokens')
+  .selectAll()
+  .where((eb) => eb.or([eb('refresh_hash', '=', hash), eb('previous_refresh_hash', '=', hash)]))
+  .limit(1), ['hash']);
 
 export function findById(db: Db, id: string): Promise<ApiTokenRow | undefined> {
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
@@ -35,9 +49,14 @@ export interface Rotation {
  * A disable, delete or expiry committed first makes it match nothing. True when it rotated.
  */
 export async function rotateRefreshHash(db: Db, rotation: Rotation): Promise<boolean> {
-  const { id, presentedHash, newHash, retryLeewaySeconds } = rotation;
+  const result = await updateRefreshHash(db, rotation);
+  return result.numAffectedRows === 1n;
+}
+
+// Built once: this runs on every refresh (see prepare).
+const updateRefreshHash = prepare(({ id, presentedHash, newHash, retryLeewaySeconds }) => {
   const isLive = sql<boolean>`refresh_hash = ${presentedHash}`;
-  const result = await db
+  return builder
     .updateTable('api_tokens')
     .set({
       previous_refresh_hash: sql`CASE WHEN ${isLive} THEN refresh_hash ELSE previous_refresh_hash END`,
@@ -56,10 +75,8 @@ export async function rotateRefreshHash(db: Db, rotation: Rotation): Promise<boo
         eb('previous_refresh_hash', '=', presentedHash),
         eb('rotated_at', '>', sql<Date>`now() - make_interval(secs => ${retryLeewaySeconds})`),
       ]),
-    ]))
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
+    ]));
+}, ['id', 'presentedHash', 'newHash', 'retryLeewaySeconds']);
 
 export interface Scope {
   workspaceId: string;
