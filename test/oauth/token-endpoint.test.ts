@@ -109,3 +109,28 @@ t.test('every other provider route answers 404', async (t) => {
     t.equal(response.statusCode, 404, `${method} ${url}`);
   }
 });
+
+t.test('nothing at the token endpoint changes the workspace or audience of a token', async (t) => {
+  const app = await buildApp(t);
+  const token = await generate(app, { workspaceId: 'ws-a' });
+  const attempts = [
+    `resource=${encodeURIComponent('https://other.example.com')}`,
+    'scope=admin',
+    'workspace_id=ws-b',
+    'audience=ws-b',
+  ];
+  let current = token.refresh_token;
+  for (const extra of attempts) {
+    const response = await post(app, `grant_type=refresh_token&client_id=aac-api-tokens&refresh_token=${current}&${extra}`);
+    if (response.statusCode === 200) {
+      const body = response.json();
+      const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
+      t.equal(claims.workspace_id, 'ws-a', `${extra}: still ws-a`);
+      t.equal(claims.aud, 'https://api.alteryxcloud.com', `${extra}: still the AAC API`);
+      current = body.refresh_token;
+    } else {
+      t.equal(response.statusCode, 400, `${extra}: refused`);
+      t.match(response.json().error, /invalid_target|invalid_scope|invalid_request/, extra);
+    }
+  }
+});
