@@ -20,8 +20,6 @@ export interface Measurement {
   /** Milliseconds, over every answer of the measured window. */
   p50: number;
   p99: number;
-  /** Answers in the measured window. */
-  responses: number;
   /** Every request of the window that did not succeed: non-2xx, bad 2xx body, no answer. */
   errors: number;
   non2xx: number;
@@ -32,7 +30,6 @@ export interface Measurement {
   /** Count per status code, and the first few failing answers. */
   statuses: Record<string, number>;
   samples: string[];
-  seconds: number;
 }
 
 /** What the checks of one window saw; a fresh one per window. */
@@ -92,14 +89,12 @@ function summarise(result: autocannon.Result, tally: Tally, latencies: number[])
     rps: result.duration > 0 ? successes / result.duration : 0,
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
-    responses: latencies.length,
     errors: result.non2xx + result.errors + tally.badBodies,
     non2xx: result.non2xx,
     transportErrors: result.errors,
     badBodies: tally.badBodies,
     statuses,
     samples: tally.samples,
-    seconds: result.duration,
   };
 }
 

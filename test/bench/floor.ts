@@ -24,8 +24,8 @@ interface TokenRow {
   deleted_at: Date | null;
 }
 
-// The same pool size as the service's (src/db/connect.ts).
-const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: 10 });
+// The same pool size as the service's (run.ts gives both DATABASE_POOL_SIZE).
+const pool = new pg.Pool({ connectionString: required('DATABASE_URL'), max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
 const { kid, key } = await signingKey(pool);
 
 const app = Fastify({ logger: false });

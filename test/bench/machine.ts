@@ -8,10 +8,12 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   postgres: string;
+  /** One-minute load average when the benchmark started: other work on the machine. */
+  loadAtStart: number;
 }
 
 /** What the numbers were measured on; `postgres` is `SELECT version()`. */
-export function describeMachine(postgres: string): Machine {
+export function describeMachine(postgres: string, loadAtStart: number): Machine {
   return {
     date: new Date().toISOString(),
     cores: cpus().length,
@@ -19,6 +21,7 @@ export function describeMachine(postgres: string): Machine {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     postgres,
+    loadAtStart,
   };
 }
 

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const HOST = '127.0.0.1';
-/** Lines of a child's output echoed to the terminal; the rest are counted, not shown. */
+/** Lines of a child's output echoed to the terminal; the rest are dropped. */
 const ECHOED_LINES = 30;
 
 export interface ChildServer {
@@ -13,6 +13,8 @@ export interface ChildServer {
   readonly port: number;
   /** http://127.0.0.1:<port> */
   readonly origin: string;
+  /** Resolves when GET /readyz answers 200; rejects if the child exits or times out first. */
+  ready(): Promise<void>;
   /** Stops the child (SIGTERM, then SIGKILL after `graceMs`); safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -39,8 +41,8 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts a Node.js child and waits until GET /readyz answers 200. */
-export async function startChild(options: ChildOptions): Promise<ChildServer> {
+/** Starts a Node.js child serving HTTP on 127.0.0.1:`port`; wait for `ready()` before use. */
+export function spawnServer(options: ChildOptions): ChildServer {
   const { name, port, readyTimeoutMs = 60_000 } = options;
   const child = spawn(process.execPath, options.args, {
     env: { ...process.env, ...options.env, HOST, PORT: String(port) },
@@ -49,17 +51,17 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
   echo(name, child);
 
   const origin = `http://${HOST}:${port}`;
-  let exited = false;
+  let exited: string | undefined;
   const exit = new Promise<void>((resolve) => {
-    const done = () => { exited = true; resolve(); };
-    child.once('exit', done);
-    child.once('error', done); // could not be spawned
+    child.once('exit', (code, signal) => { exited = signal ?? `code ${code}`; resolve(); });
+    child.once('error', (err) => { exited = err.message; resolve(); }); // could not be spawned
   });
 
-  const server: ChildServer = {
+  return {
     name,
     port,
     origin,
+    ready: () => waitUntilReady(origin, readyTimeoutMs, () => exited && `${name} exited (${exited}) before it was ready`),
     async stop(graceMs = 10_000) {
       if (exited) return;
       child.kill('SIGTERM');
@@ -68,20 +70,14 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
       clearTimeout(timer);
     },
   };
-
-  try {
-    await waitUntilReady(origin, readyTimeoutMs, () => exited);
-  } catch (err) {
-    await server.stop(2_000);
-    throw err;
-  }
-  return server;
 }
 
-async function waitUntilReady(origin: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+/** Polls `origin`/readyz; `failure` says why to give up early (the child is gone). */
+async function waitUntilReady(origin: string, timeoutMs: number, failure: () => string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (hasExited()) throw new Error(`${origin} exited before it was ready`);
+    const reason = failure();
+    if (reason) throw new Error(reason);
     try {
       const response = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (response.status === 200) return;

@@ -39,11 +39,11 @@ export function renderReport(report: Report): string {
   const { machine } = report;
   lines.push(
     `- Date: ${machine.date}`,
-    `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB; benchmark, targets and PostgreSQL share them`,
+    `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${machine.memoryGiB} GiB; benchmark, targets and PostgreSQL share them; load average ${machine.loadAtStart.toFixed(2)} at the start`,
     `- Node.js ${machine.node}; ${machine.postgres}`,
     ...report.settings.map((line) => `- ${line}`),
     '',
-    '| Run | Tokens in table | Connections | Window (s) | Requests/s | p50 (ms) | p99 (ms) | Errors |',
+    '| Run | Tokens in table | Connections | Warm-up + measured (s) | Requests/s | p50 (ms) | p99 (ms) | Errors |',
     '|---|--:|--:|--:|--:|--:|--:|--:|',
     ...report.rows.map((row) => `| ${row.label} | ${count(row.tokens)} | ${row.connections} | ${row.warmup} + ${row.duration} | ${count(Math.round(row.measurement.rps))} | ${ms(row.measurement.p50)} | ${ms(row.measurement.p99)} | ${row.measurement.errors} |`),
     '',
@@ -57,8 +57,10 @@ export function renderReport(report: Report): string {
     const ratio = refresh.service.measurement.rps / refresh.floor.measurement.rps;
     const p99 = refresh.service.measurement.p99;
     lines.push(
-      `- Refresh grant, service/floor throughput: **${ratio.toFixed(2)}** (goal at least 0.50: ${verdict(ratio >= 0.5)}); p99 service/floor: ${(p99 / refresh.floor.measurement.p99).toFixed(2)}`,
+      `- Refresh grant, service/floor throughput: **${ratio.toFixed(3)}** (goal at least 0.5: ${verdict(ratio >= 0.5)}); p99 service/floor: ${(p99 / refresh.floor.measurement.p99).toFixed(2)}`,
       `- Refresh grant p99 through the service at ${refresh.service.connections} connections: **${ms(p99)} ms** (goal under ${P99_GOAL_MS} ms: ${verdict(p99 < P99_GOAL_MS)})`,
+      // Little's law: each connection waits for its answer before sending again.
+      `  - Closed loop: mean latency = connections / throughput, so a p99 under ${P99_GOAL_MS} ms at ${refresh.service.connections} connections needs more than ${count((refresh.service.connections * 1000) / P99_GOAL_MS)} req/s.`,
     );
   }
   if (scale) {

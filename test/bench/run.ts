@@ -8,17 +8,20 @@
  * database is dropped at the end, also on failure or Ctrl-C.
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBenchDatabase, postgresVersion } from './database.ts';
 import { driveGeneration, driveRefresh, type DriveOptions, type Measurement } from './drive.ts';
 import { describeMachine } from './machine.ts';
-import { freePort, startChild, type ChildServer } from './processes.ts';
+import { freePort, spawnServer, type ChildOptions, type ChildServer } from './processes.ts';
 import { renderReport, writeReport, type Row } from './report.ts';
 import { reseed, tokenSlice } from './seed.ts';
 import { TokenPool } from './token-pool.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** PostgreSQL connections of the service (its default) and of the floor alike. */
+const POOL_SIZE = 10;
 const SMALL_TABLE = 10_000;
 /** Tokens each scale run draws from, spread over the whole table whatever its size. */
 const SCALE_POOL = 10_000;
@@ -57,6 +60,12 @@ const connections = wholeNumber('connections', 1, 1_000);
 const duration = wholeNumber('duration', 1, 3_600);
 const warmup = wholeNumber('warmup', 0, 3_600);
 const large = wholeNumber('large', SMALL_TABLE, 50_000_000);
+// Each target gets half the tokens; a run that stops loses the ones in flight (one per
+// connection), and the next run needs at least one per connection to start.
+if (tokens < 6 * connections) {
+  process.stderr.write(`--tokens must be at least 6 x --connections (${6 * connections})\n`);
+  process.exit(2);
+}
 const shortDuration = Math.max(1, Math.round(duration / 2));
 const shortWarmup = warmup > 0 ? Math.max(1, Math.round(warmup / 2)) : 0;
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -86,13 +95,13 @@ async function fail(reason: unknown, code: number): Promise<never> {
   process.exit(code);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void fail(`stopped by ${signal}`, 130));
-}
+process.once('SIGINT', () => void fail('stopped by SIGINT', 130));
+process.once('SIGTERM', () => void fail('stopped by SIGTERM', 143));
 process.on('uncaughtException', (err) => void fail(err, 1));
 process.on('unhandledRejection', (err) => void fail(err, 1));
 
 async function main() {
+  const loadAtStart = loadavg()[0] ?? 0;
   const seed = randomBytes(3).toString('hex');
   const operatorKey = `bench-operator-${randomBytes(24).toString('hex')}`;
 
@@ -104,7 +113,7 @@ async function main() {
   const issuer = `http://localhost:${servicePort}/oauth2`;
   const profile = args['cpu-prof'];
   log(`starting the service (${args.entry}); it migrates the database`);
-  const service = await started(startChild({
+  const service = await start({
     name: 'service',
     args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`] : []), resolve(ROOT, args.entry)],
     env: {
@@ -113,58 +122,55 @@ async function main() {
       BOOTSTRAP_OPERATOR_KEY: operatorKey,
       ISSUER: issuer,
       MIGRATE_ON_START: 'true',
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      // All the load comes from one address, one client id and one operator key: the rate
+      // limits are raised to their maxima, so they are still checked but never refuse.
+      RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000',
+      RATE_LIMIT_TOKEN_PER_CLIENT: '10000000',
+      RATE_LIMIT_MANAGEMENT_PER_CALLER: '1000000',
     },
     port: servicePort,
-  }));
+  });
 
   await seedTable(database.url, seed, tokens);
 
   log('starting the floor (test/bench/floor.ts)');
-  const floor = await started(startChild({
+  const floor = await start({
     name: 'floor',
     args: [resolve(import.meta.dirname, 'floor.ts')],
     // The service's issuer, so both sign access tokens of the same size.
-    env: { DATABASE_URL: database.url, ISSUER: issuer },
+    env: { DATABASE_URL: database.url, ISSUER: issuer, DATABASE_POOL_SIZE: String(POOL_SIZE) },
     port: await freePort(),
     ipc: true,
-  }));
+  });
 
-  const main: Omit<DriveOptions, 'origin'> = { connections, duration, warmup, signal: aborted.signal };
-  const short: Omit<DriveOptions, 'origin'> = { ...main, duration: shortDuration, warmup: shortWarmup };
+  const full: Load = { connections, duration, warmup, signal: aborted.signal };
+  const short: Load = { ...full, duration: shortDuration, warmup: shortWarmup };
   const rows: Row[] = [];
-  const measure = async (label: string, table: number, options: Omit<DriveOptions, 'origin'>, run: () => Promise<Measurement>) => {
-    log(`${label}: ${options.warmup} s warm-up + ${options.duration} s at ${options.connections} connections`);
-    const measurement = await run();
-    if (aborted.signal.aborted) throw new Error('stopped');
-    const row: Row = { label, tokens: table, connections: options.connections, warmup: options.warmup, duration: options.duration, measurement };
-    rows.push(row);
-    log(`  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50.toFixed(2)} ms, p99 ${measurement.p99.toFixed(2)} ms, ${measurement.errors} errors`);
-    return row;
-  };
 
   // Disjoint halves of the seeded tokens, interleaved so both targets touch the whole table.
   const half = Math.ceil(tokens / 2);
-  const serviceRefresh = await measure('refresh grant: service', tokens, main, () =>
-    driveRefresh({ ...main, origin: service.origin }, '/oauth2/token', new TokenPool(tokenSlice(seed, tokens, half, 0, 2))));
-  const floorRefresh = await measure('refresh grant: floor', tokens, main, () =>
-    driveRefresh({ ...main, origin: floor.origin }, '/token', new TokenPool(tokenSlice(seed, tokens, half, 1, 2))));
-  await measure('token generation: service', tokens, short, () =>
-    driveGeneration({ ...short, origin: service.origin }, 'bench-generation', operatorKey, `bench-${seed}-user`));
+  const serviceRefresh = await measure(rows, 'refresh grant: service', tokens, full, (load) =>
+    driveRefresh({ ...load, origin: service.origin }, '/oauth2/token', new TokenPool(tokenSlice(seed, tokens, half, 0, 2))));
+  const floorRefresh = await measure(rows, 'refresh grant: floor', tokens, full, (load) =>
+    driveRefresh({ ...load, origin: floor.origin }, '/token', new TokenPool(tokenSlice(seed, tokens, half, 1, 2))));
+  await measure(rows, 'token generation: service', tokens, short, (load) =>
+    driveGeneration({ ...load, origin: service.origin }, 'bench-generation', operatorKey, `bench-${seed}-user`));
 
   const scaleRun = async (table: number) => {
     await seedTable(database.url, seed, table);
     const size = Math.min(table, SCALE_POOL);
     const pool = new TokenPool(tokenSlice(seed, table, size, 0, Math.floor(table / size)));
-    return measure(`refresh grant: service, ${table.toLocaleString('en-US')} tokens`, table, short, () =>
-      driveRefresh({ ...short, origin: service.origin }, '/oauth2/token', pool));
+    return measure(rows, `refresh grant: service, ${table.toLocaleString('en-US')} tokens`, table, short, (load) =>
+      driveRefresh({ ...load, origin: service.origin }, '/oauth2/token', pool));
   };
   const small = await scaleRun(SMALL_TABLE);
   const largeRow = await scaleRun(large);
 
   const report = {
-    machine: describeMachine(await postgresVersion(database.url)),
+    machine: describeMachine(await postgresVersion(database.url), loadAtStart),
     settings: [
-      `Service: \`node ${args.entry}\` (LOG_LEVEL=warn, pool of 10); floor: \`node test/bench/floor.ts\` (pool of 10); same database, data and signing key`,
+      `Service: \`node ${args.entry}\` (LOG_LEVEL=warn, rate limits raised out of reach, pool of ${POOL_SIZE}); floor: \`node test/bench/floor.ts\` (pool of ${POOL_SIZE}); same database, data and signing key`,
       `autocannon ${connections} connections, no pipelining; each request presents a distinct live refresh token and the answer's successor is presented later`,
       `Main runs: ${tokens.toLocaleString('en-US')} tokens seeded (service and floor each use a disjoint half); other runs: ${shortWarmup} s warm-up + ${shortDuration} s, table reseeded to ${SMALL_TABLE.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} tokens`,
     ],
@@ -177,10 +183,25 @@ async function main() {
   process.stdout.write(`\n${renderReport(report)}\nwritten to ${output}\n`);
 }
 
-/** Registers a started child for cleanup as soon as it is up. */
-async function started(child: Promise<ChildServer>): Promise<ChildServer> {
-  const server = await child;
+/** How hard and how long a run drives its target. */
+type Load = Omit<DriveOptions, 'origin'>;
+
+/** One run: logs it, adds its row to `rows`, and returns the row. */
+async function measure(rows: Row[], label: string, table: number, load: Load, run: (load: Load) => Promise<Measurement>): Promise<Row> {
+  log(`${label}: ${load.warmup} s warm-up + ${load.duration} s at ${load.connections} connections`);
+  const measurement = await run(load);
+  if (aborted.signal.aborted) throw new Error('stopped');
+  const row: Row = { label, tokens: table, connections: load.connections, warmup: load.warmup, duration: load.duration, measurement };
+  rows.push(row);
+  log(`  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50.toFixed(2)} ms, p99 ${measurement.p99.toFixed(2)} ms, ${measurement.errors} errors`);
+  return row;
+}
+
+/** Starts a child, to be stopped at the end whatever happens, and waits until it is ready. */
+async function start(options: ChildOptions): Promise<ChildServer> {
+  const server = spawnServer(options);
   cleanups.push(() => server.stop());
+  await server.ready();
   return server;
 }
 
