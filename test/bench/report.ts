@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Measurement } from './drive.ts';
 import type { Machine } from './machine.ts';
 
@@ -87,8 +87,13 @@ export function renderReport(report: Report): string {
   return lines.join('\n');
 }
 
+/** The hand-written part of results.md: from this heading on, a new run keeps it as it is. */
+const FINDINGS = '\n## Findings';
+
 export async function writeReport(path: string, report: Report): Promise<void> {
-  await writeFile(path, renderReport(report));
+  const previous = await readFile(path, 'utf8').catch(() => '');
+  const at = previous.indexOf(FINDINGS);
+  await writeFile(path, renderReport(report) + (at === -1 ? '' : previous.slice(at)));
 }
 
 function verdict(met: boolean): string {
