@@ -130,7 +130,9 @@ async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, valu
 
   const { pending } = scope;
   if (pending && pending.id === payload.grantId) {
-    await guard(() => tokens.insertGenerated({
+    // Generation is called by a management route, not the token endpoint: its errors
+    // (a database outage, the per-user cap) go to that route's error handler as they are.
+    await tokens.insertGenerated({
       id: pending.id,
       workspace_id: pending.workspaceId,
       user_id: pending.userId,
@@ -140,7 +142,7 @@ async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, valu
       created_at: pending.createdAt,
       expires_at: pending.expiresAt,
       refresh_hash: newHash,
-    }, pending.actor));
+    }, pending.actor);
     return;
   }
 
