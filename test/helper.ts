@@ -126,3 +126,21 @@ export async function identity(app: FastifyInstance, userId: string, workspaceId
 }
 
 export const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
+
+/** The PostgreSQL server tests that need one use: DATABASE_URL, else the local one. */
+export const POSTGRES_SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * A fresh PostgreSQL database of its own, dropped when `t` ends, even when DATABASE_URL is
+ * unset: for what PGlite cannot show (several processes, the network to the database).
+ */
+export async function createPostgresDatabase(t: Test | typeof tap): Promise<TestDatabase & { databaseUrl: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'aac-tokens-test-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const name = `aac_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(POSTGRES_SERVER_URL, `CREATE DATABASE ${name}`);
+  t.teardown(() => adminQuery(POSTGRES_SERVER_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  const url = new URL(POSTGRES_SERVER_URL);
+  url.pathname = `/${name}`;
+  return { databaseUrl: url.href, dataDir };
+}
