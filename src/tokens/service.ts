@@ -168,7 +168,9 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
   async function auditEvents(workspaceId: string, filter: repo.AuditFilter, limit: number) {
     const rows = await repo.listAuditEvents(db, workspaceId, filter, limit + 1);
     const page = rows.slice(0, limit);
-    return { items: page.map(toAuditEvent), next: rows.length > limit ? page.at(-1)?.id ?? null : null };
+    const last = page.at(-1);
+    // bigint ids arrive as strings from pg and as numbers or bigints from PGlite.
+    return { items: page.map(toAuditEvent), next: rows.length > limit && last ? String(last.id) : null };
   }
 
   return { lookupRefresh, rotate, insertGenerated, findById, get, list, disable, remove, auditEvents };

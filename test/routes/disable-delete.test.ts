@@ -115,6 +115,9 @@ t.test('a bulk disable commits its tokens and their audit events together', asyn
         SELECT (SELECT count(*) FROM api_tokens WHERE disabled_at IS NOT NULL) AS disabled,
                (SELECT count(*) FROM audit_events WHERE action = 'token.disabled') AS events`.execute(app.db);
       observed.add(`${counts!.disabled}/${counts!.events}`);
+      // Give the request its turns: on the embedded database a query may resolve without
+      // ever leaving the microtask queue.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   })();
   await app.inject({ method: 'POST', url: '/v1/workspaces/ws-1/tokens/disable', headers: operator, payload: { ids: tokens.map((x) => x.id) } });
