@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireAdmin } from '../auth/access.ts';
-import { AuditPageBody, AuditQuery, WorkspaceParams } from './schemas.ts';
-import { errors, security } from './tokens.ts';
+import { AuditPageBody, AuditQuery, WorkspaceParams, errors, security } from './schemas.ts';
 
 /** The workspace's audit log: who generated, disabled or deleted which token, and every reuse. */
 const audit: FastifyPluginAsyncTypebox = async (app) => {

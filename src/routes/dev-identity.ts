@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireOperator } from '../auth/access.ts';
-import { DevIdentityRequestBody, DevIdentityTokenBody } from './schemas.ts';
-import { errors, security } from './tokens.ts';
+import { DevIdentityRequestBody, DevIdentityTokenBody, errors, security } from './schemas.ts';
 
 /**
  * Identity tokens from the development identity provider, for operators to hand to local

@@ -3,8 +3,7 @@ import { Type } from 'typebox';
 import { requireOperator } from '../auth/access.ts';
 import { createKey, listKeys, revokeKey } from '../auth/operator-keys.ts';
 import { AppError, notFound } from '../errors.ts';
-import { CreateOperatorKeyBody, ErrorBody, NewOperatorKeyBody, OperatorKeyBody, OperatorKeyParams } from './schemas.ts';
-import { errors, security } from './tokens.ts';
+import { CreateOperatorKeyBody, ErrorBody, NewOperatorKeyBody, OperatorKeyBody, OperatorKeyParams, errors, security } from './schemas.ts';
 
 /** Operator keys, managed by operators: created (shown once), listed, revoked. */
 const operatorKeys: FastifyPluginAsyncTypebox = async (app) => {

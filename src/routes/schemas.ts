@@ -6,6 +6,10 @@ export const ErrorBody = Type.Object({
   message: Type.String({ description: 'What went wrong and what to do about it' }),
 });
 
+/** The failures every management route may answer with, and how callers authenticate. */
+export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+export const security = [{ bearer: [] }];
+
 export const WorkspaceId = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
   description: 'a workspace id: up to 128 letters, digits, ".", "_", ":" or "-"',

@@ -5,8 +5,8 @@ import { Type } from 'typebox';
 import { notFound } from '../errors.ts';
 import type { Actor } from '../tokens/model.ts';
 import type { Scope } from '../tokens/repository.ts';
-import { ApiTokenBody, BulkBody, BulkResultBody, DisableBody, TokenParams, WorkspaceParams } from './schemas.ts';
-import { TOKEN_NOT_FOUND, errors, security } from './tokens.ts';
+import { ApiTokenBody, BulkBody, BulkResultBody, DisableBody, TokenParams, WorkspaceParams, errors, security } from './schemas.ts';
+import { TOKEN_NOT_FOUND } from './tokens.ts';
 
 const USER_REQUEST = 'user_request';
 

@@ -6,6 +6,8 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
   ApiTokenBody,
   ErrorBody,
+  errors,
+  security,
   GenerateBody,
   GeneratedTokenBody,
   ListQuery,
@@ -14,8 +16,6 @@ import {
   WorkspaceParams,
 } from './schemas.ts';
 
-export const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 503: ErrorBody };
-export const security = [{ bearer: [] }];
 export const TOKEN_NOT_FOUND = 'There is no such token in this workspace.';
 
 /** Generating, listing and reading API tokens (DESIGN.md §4). */
