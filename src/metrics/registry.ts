@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RefreshRejection } from '../tokens/service.ts';
 
-export type RefreshOutcome =
-  | 'success' | 'unknown' | 'expired' | 'disabled' | 'deleted' | 'reuse_detected' | 'conflict' | 'wrong_client' | 'unavailable';
+/** How a refresh ended: a success, one of the token service's rejections, or the provider's. */
+export type RefreshOutcome = 'success' | RefreshRejection | 'wrong_client' | 'unavailable';
 
 export interface PoolStats {
   total: number;

@@ -79,7 +79,7 @@ async function findRefreshToken(deps: AdapterDeps, value: string): Promise<Adapt
   const hash = hashSecret(value);
   const lookup = await guard(() => tokens.lookupRefresh(hash), onRefresh);
   if (!lookup.ok) {
-    onRefresh(lookup.reason === 'reused' ? 'reuse_detected' : lookup.reason);
+    onRefresh(lookup.reason);
     throw invalidGrant(describeRejection(lookup));
   }
 
@@ -152,7 +152,7 @@ async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, valu
   }
   const rotation = await guard(() => tokens.rotate(token, presentedHash, newHash), onRefresh);
   if (!rotation.ok) {
-    onRefresh(rotation.reason === 'reused' ? 'reuse_detected' : rotation.reason);
+    onRefresh(rotation.reason);
     throw invalidGrant(describeRejection(rotation));
   }
   onRefresh('success');

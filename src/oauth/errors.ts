@@ -42,7 +42,7 @@ export function describeRejection(lookup: Extract<RefreshLookup, { ok: false }>)
         : 'The API token of this refresh token has been disabled. Generate a new API token.';
     case 'expired':
       return `The API token of this refresh token expired at ${lookup.token?.expires_at.toISOString()}. Generate a new API token.`;
-    case 'reused':
+    case 'reuse_detected':
       return 'This refresh token was already used. Its API token has been disabled to protect it; generate a new API token.';
     case 'conflict':
       return 'This refresh token was being used by another request at the same moment. Retry with the refresh token from the latest response.';

@@ -5,11 +5,11 @@ import { AppError } from '../errors.ts';
 import { describeActor, toApiToken, toAuditEvent, type Actor, type ApiToken } from './model.ts';
 import * as repo from './repository.ts';
 
-export const REUSE_DETECTED = 'reuse_detected';
+export const REUSE_DETECTED = 'reuse_detected' as const;
 export const BULK_MAX_IDS = 500;
 
 /** Why a presented refresh token cannot be used. */
-export type RefreshRejection = 'unknown' | 'deleted' | 'disabled' | 'expired' | 'reused' | 'conflict';
+export type RefreshRejection = 'unknown' | 'deleted' | 'disabled' | 'expired' | typeof REUSE_DETECTED | 'conflict';
 
 export type RefreshLookup =
   | { ok: true; token: ApiTokenRow }
@@ -64,7 +64,7 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
       return { ok: true, token };
     }
     await disableForReuse(token);
-    return { ok: false, reason: 'reused', token };
+    return { ok: false, reason: REUSE_DETECTED, token };
   }
 
   async function disableForReuse(token: ApiTokenRow): Promise<void> {
