@@ -15,10 +15,12 @@ declare module 'fastify' {
 async function metricsPlugin(app: FastifyInstance) {
   const metrics = createMetrics(() => app.databaseStats());
   app.decorate('metrics', metrics);
+  const mount = new URL(app.config.issuer).pathname;
+  const providerPaths = new Set([`${mount}/token`, `${mount}/jwks`]);
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.requestDuration.observe(
-      { method: request.method, route: routeOf(request, app.config.issuer), status_code: reply.statusCode },
+      { method: request.method, route: routeOf(request, providerPaths), status_code: reply.statusCode },
       reply.elapsedTime / 1000,
     );
   });
@@ -40,12 +42,11 @@ async function metricsPlugin(app: FastifyInstance) {
 }
 
 /** The route template, so label values stay few: provider routes by path, others by pattern. */
-function routeOf(request: FastifyRequest, issuer: string): string {
+function routeOf(request: FastifyRequest, providerPaths: ReadonlySet<string>): string {
   if (request.routeOptions.url) return request.routeOptions.url;
   // The provider's mount rewrites the raw URL; the original one keeps the full path.
   const path = request.originalUrl.split('?', 1)[0] ?? '';
-  const mount = new URL(issuer).pathname;
-  return path === `${mount}/token` || path === `${mount}/jwks` ? path : 'unmatched';
+  return providerPaths.has(path) ? path : 'unmatched';
 }
 
 export default fp(metricsPlugin, { name: 'metrics', dependencies: ['config', 'db'] });
