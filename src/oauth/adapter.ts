@@ -6,11 +6,11 @@ import { hashSecret } from '../secrets.ts';
 import type { TokenService } from '../tokens/service.ts';
 import type { RefreshOutcome } from '../metrics/registry.ts';
 import { describeRejection, invalidGrant, temporarilyUnavailable, tooManyRequests, wrongClient } from './errors.ts';
-import type { TokenScope, TokenScopeStorage } from './scope.ts';
+import type { TokenScopes } from './scope.ts';
 
 export interface AdapterDeps {
   tokens: TokenService;
-  scopes: TokenScopeStorage;
+  scopes: TokenScopes;
   audience: string;
   /** Seconds this client must wait before its next token request, or undefined. */
   limitClient: (clientId: string) => Promise<number | undefined>;
@@ -69,10 +69,11 @@ async function findRefreshToken(deps: AdapterDeps, value: string): Promise<Adapt
   const { tokens, scopes, audience, onRefresh } = deps;
   // The provider authenticated the client just before asking for its refresh token.
   const ctx = Provider.ctx;
-  const client = ctx?.oidc.client;
+  if (!ctx) throw new Error('Refresh tokens are only looked up by a token request');
+  const client = ctx.oidc.client;
   const wait = client ? await deps.limitClient(client.clientId) : undefined;
   if (wait !== undefined) {
-    ctx?.set('retry-after', String(wait));
+    ctx.set('retry-after', String(wait));
     throw tooManyRequests(wait);
   }
 
@@ -89,9 +90,7 @@ async function findRefreshToken(deps: AdapterDeps, value: string): Promise<Adapt
     throw wrongClient();
   }
 
-  const scope = requireScope(scopes);
-  scope.token = token;
-  scope.presentedHash = hash;
+  scopes.found(ctx, { token, presentedHash: hash });
   return {
     jti: value,
     kind: 'RefreshToken',
@@ -108,8 +107,8 @@ async function findRefreshToken(deps: AdapterDeps, value: string): Promise<Adapt
 }
 
 async function findGrant({ tokens, scopes }: AdapterDeps, id: string): Promise<AdapterPayload | undefined> {
-  const scoped = scopes.getStore()?.token;
-  const token = scoped?.id === id ? scoped : await guard(() => tokens.findById(id));
+  const found = scopes.request(Provider.ctx)?.token;
+  const token = found?.id === id ? found : await guard(() => tokens.findById(id));
   return token && grantPayload(token);
 }
 
@@ -125,11 +124,10 @@ function grantPayload(token: ApiTokenRow): AdapterPayload {
 }
 
 async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, value: string, payload: AdapterPayload): Promise<void> {
-  const scope = requireScope(scopes);
   const newHash = hashSecret(value);
 
-  const { pending } = scope;
-  if (pending && pending.id === payload.grantId) {
+  const pending = scopes.pending(payload.grantId);
+  if (pending) {
     // Generation is called by a management route, not the token endpoint: its errors
     // (a database outage, the per-user cap) go to that route's error handler as they are.
     await tokens.insertGenerated({
@@ -146,22 +144,17 @@ async function saveRefreshToken({ tokens, scopes, onRefresh }: AdapterDeps, valu
     return;
   }
 
-  const { token, presentedHash } = scope;
-  if (!token || !presentedHash || token.id !== payload.grantId) {
+  const found = scopes.request(Provider.ctx);
+  if (!found || found.token.id !== payload.grantId) {
     throw new Error('A refresh token can only be saved by a generation or a rotation');
   }
+  const { token, presentedHash } = found;
   const rotation = await guard(() => tokens.rotate(token, presentedHash, newHash), onRefresh);
   if (!rotation.ok) {
     onRefresh(rotation.reason);
     throw invalidGrant(describeRejection(rotation));
   }
   onRefresh('success');
-}
-
-function requireScope(scopes: TokenScopeStorage): TokenScope {
-  const scope = scopes.getStore();
-  if (!scope) throw new Error('The API-token adapter runs only inside a token scope');
-  return scope;
 }
 
 /** Database outages become `temporarily_unavailable`; everything else passes through. */

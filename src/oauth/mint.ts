@@ -1,14 +1,14 @@
 import type Provider from 'oidc-provider';
 import type { Config } from '../config/index.ts';
 import type { Mint } from '../tokens/generate.ts';
-import type { TokenScopeStorage } from './scope.ts';
+import type { TokenScopes } from './scope.ts';
 
 /**
  * Mints a generated token's first access and refresh tokens with the provider's own models,
  * so they come from the code path every refresh uses. The access token is signed first:
  * saving the refresh token commits the row, and nothing may fail after that.
  */
-export function createMint(provider: Provider, scopes: TokenScopeStorage, config: Config): Mint {
+export function createMint(provider: Provider, scopes: TokenScopes, config: Config): Mint {
   const audience = config.apiAudience;
   const resourceServerInfo = {
     scope: '',
@@ -17,7 +17,7 @@ export function createMint(provider: Provider, scopes: TokenScopeStorage, config
     jwt: { sign: { alg: config.signingAlg } },
   };
 
-  return (pending) => scopes.run({ pending }, async () => {
+  return (pending) => scopes.generating(pending, async () => {
     const client = await provider.Client.find(pending.clientId);
     if (!client) throw new Error(`Client ${pending.clientId} is not configured`);
     const lifetime = Math.floor((pending.expiresAt.getTime() - Date.now()) / 1000);

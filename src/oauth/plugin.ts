@@ -9,7 +9,7 @@ import { loadSigningKeys, type SigningKey } from './keys.ts';
 import { authorizationServerMetadata } from './metadata.ts';
 import { createMint } from './mint.ts';
 import { createProvider } from './provider.ts';
-import { createTokenScopeStorage } from './scope.ts';
+import { TokenScopes } from './scope.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,7 +41,7 @@ async function oauth(app: FastifyInstance) {
       deleted: (count) => app.metrics.deleted.inc(count),
     },
   });
-  const scopes = createTokenScopeStorage();
+  const scopes = new TokenScopes();
   const provider = createProvider(config, {
     tokens,
     scopes,
@@ -69,7 +69,7 @@ async function oauth(app: FastifyInstance) {
     if (Number(req.headers['content-length'] ?? 0) > config.tokenEndpointBodyLimit) {
       return sendOAuthError(res, 413, 'invalid_request', `The request body must be at most ${config.tokenEndpointBodyLimit} bytes.`);
     }
-    scopes.run({}, () => callback(req, res));
+    callback(req, res);
   });
 
   // RFC 8414 §3: at the root for an issuer with a path, and with the path inserted.

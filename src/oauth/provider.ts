@@ -3,7 +3,6 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { Config } from '../config/index.ts';
 import { createAdapterClass, type AdapterDeps } from './adapter.ts';
 import type { SigningKey } from './keys.ts';
-import { scopedToken } from './scope.ts';
 
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -21,8 +20,8 @@ export function createProvider(config: Config, { keys, ...adapterDeps }: Provide
   const audience = config.apiAudience;
 
   /** Seconds left on the API token the provider is working on. */
-  const remaining = (grantId: string | undefined) => {
-    const token = grantId ? scopedToken(scopes.getStore(), grantId) : undefined;
+  const remaining = (ctx: KoaContextWithOIDC | undefined, grantId: string | undefined) => {
+    const token = scopes.token(ctx, grantId);
     if (!token) throw new Error('No API token in scope for this grant');
     return Math.max(1, Math.floor((token.expiresAt.getTime() - Date.now()) / 1000));
   };
@@ -70,14 +69,13 @@ export function createProvider(config: Config, { keys, ...adapterDeps }: Provide
     rotateRefreshToken: true,
     ttl: {
       // An access token never outlives its API token.
-      AccessToken: (_ctx, token) => Math.min(config.accessTokenTtl, remaining(token.grantId)),
+      AccessToken: (ctx, token) => Math.min(config.accessTokenTtl, remaining(ctx, token.grantId)),
       // The successor keeps the absolute expiry the user chose.
-      RefreshToken: (_ctx, token) => remaining(token.grantId),
-      Grant: (_ctx, grant) => remaining(grant.jti),
+      RefreshToken: (ctx, token) => remaining(ctx, token.grantId),
+      Grant: (ctx, grant) => remaining(ctx, grant.jti),
     },
-    extraTokenClaims: (_ctx, token) => {
-      const grantId = 'grantId' in token ? token.grantId : undefined;
-      const scoped = grantId ? scopedToken(scopes.getStore(), grantId) : undefined;
+    extraTokenClaims: (ctx, token) => {
+      const scoped = scopes.token(ctx, 'grantId' in token ? token.grantId : undefined);
       // Fail closed: an access token without its workspace would be valid everywhere.
       if (!scoped) throw new Error('No API token in scope for this access token');
       return { workspace_id: scoped.workspaceId, token_id: scoped.id };

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { cpuSecondsBetween, type CpuTimes } from './processes.ts';
 import { CLIENT_ID } from './seed.ts';
 import type { TokenPool } from './token-pool.ts';
 
@@ -12,6 +13,10 @@ export interface DriveOptions {
   warmup: number;
   /** Stops the run early (Ctrl-C). */
   signal?: AbortSignal | undefined;
+  /** The target's CPU seconds so far, read at both ends of the measured window. */
+  cpuTimes?: (() => CpuTimes | undefined) | undefined;
+  /** The same for the database server's processes. */
+  databaseCpuTimes?: (() => CpuTimes | undefined) | undefined;
 }
 
 export interface Measurement {
@@ -22,6 +27,10 @@ export interface Measurement {
   p99: number;
   /** Every request of the window that did not succeed: non-2xx, bad 2xx body, no answer. */
   errors: number;
+  /** The target's CPU milliseconds per answer over the window; NaN when not known. */
+  cpuPerAnswer: number;
+  /** The database server's, likewise. */
+  databaseCpuPerAnswer: number;
   non2xx: number;
   /** Connection errors and timeouts: requests that got no answer at all. */
   transportErrors: number;
@@ -60,6 +69,8 @@ async function warmThenMeasure(options: DriveOptions, path: string, request: Req
 function window(options: DriveOptions, duration: number, path: string, request: RequestFactory): Promise<Measurement> {
   const tally = new Tally();
   const latencies: number[] = [];
+  const cpu = new CpuMeter(options.cpuTimes);
+  const databaseCpu = new CpuMeter(options.databaseCpuTimes);
   return new Promise((resolve, reject) => {
     const instance = autocannon({
       url: `${options.origin}${path}`,
@@ -71,7 +82,7 @@ function window(options: DriveOptions, duration: number, path: string, request: 
     }, (err: unknown, result: autocannon.Result) => {
       options.signal?.removeEventListener('abort', stop);
       if (err) return reject(err);
-      resolve(summarise(result, tally, latencies));
+      resolve(summarise(result, tally, latencies, cpu.elapsed(), databaseCpu.elapsed()));
     });
     const stop = () => instance.stop();
     options.signal?.addEventListener('abort', stop, { once: true });
@@ -80,7 +91,24 @@ function window(options: DriveOptions, duration: number, path: string, request: 
   });
 }
 
-function summarise(result: autocannon.Result, tally: Tally, latencies: number[]): Measurement {
+/** CPU seconds used from its creation to `elapsed()`; NaN when they cannot be read. */
+class CpuMeter {
+  readonly #read: (() => CpuTimes | undefined) | undefined;
+  readonly #start: CpuTimes | undefined;
+
+  constructor(read: (() => CpuTimes | undefined) | undefined) {
+    this.#read = read;
+    this.#start = read?.();
+  }
+
+  elapsed(): number {
+    const end = this.#read?.();
+    return this.#start === undefined || end === undefined ? Number.NaN : cpuSecondsBetween(this.#start, end);
+  }
+}
+
+/** `cpu` and `databaseCpu`: CPU seconds of the target and the database over the window. */
+function summarise(result: autocannon.Result, tally: Tally, latencies: number[], cpu: number, databaseCpu: number): Measurement {
   const statuses: Record<string, number> = {};
   for (const [code, { count = 0 }] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = count;
   const successes = result['2xx'] - tally.badBodies;
@@ -90,6 +118,8 @@ function summarise(result: autocannon.Result, tally: Tally, latencies: number[])
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     errors: result.non2xx + result.errors + tally.badBodies,
+    cpuPerAnswer: (1000 * cpu) / latencies.length,
+    databaseCpuPerAnswer: (1000 * databaseCpu) / latencies.length,
     non2xx: result.non2xx,
     transportErrors: result.errors,
     badBodies: tally.badBodies,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,8 @@ export interface ChildServer {
   readonly origin: string;
   /** Resolves when GET /readyz answers 200; rejects if the child exits or times out first. */
   ready(): Promise<void>;
+  /** CPU seconds (user and system) the child has used so far; undefined off Linux. */
+  cpuTimes(): CpuTimes | undefined;
   /** Stops the child (SIGTERM, then SIGKILL after `graceMs`); safe to call twice. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -61,6 +64,7 @@ export function spawnServer(options: ChildOptions): ChildServer {
     name,
     port,
     origin,
+    cpuTimes: () => (child.pid === undefined ? undefined : cpuTimesOf(child.pid)),
     ready: () => waitUntilReady(origin, readyTimeoutMs, () => exited && `${name} exited (${exited}) before it was ready`),
     async stop(graceMs = 10_000) {
       if (exited) return;
@@ -70,6 +74,64 @@ export function spawnServer(options: ChildOptions): ChildServer {
       clearTimeout(timer);
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat: USER_HZ, 100 on every Linux Node.js runs on. */
+const USER_HZ = 100;
+
+/** CPU seconds each process has used so far, by pid. */
+export type CpuTimes = Map<number, number>;
+
+/**
+ * CPU seconds used so far by each process of the PostgreSQL server on this machine (every
+ * process named postgres); undefined when none is visible (a remote server, or not Linux).
+ */
+export function postgresCpuTimes(): CpuTimes | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return undefined;
+  }
+  const times: CpuTimes = new Map();
+  for (const pid of pids) {
+    const stat = readStat(Number(pid));
+    if (stat?.name === 'postgres') times.set(Number(pid), stat.cpuSeconds);
+  }
+  return times.size > 0 ? times : undefined;
+}
+
+/** The CPU seconds of one live process, as CpuTimes; undefined where there is none. */
+function cpuTimesOf(pid: number): CpuTimes | undefined {
+  const stat = readStat(pid);
+  return stat && new Map([[pid, stat.cpuSeconds]]);
+}
+
+/**
+ * CPU seconds used between two readings: by the processes alive at the second, counting a
+ * process started in between from zero. A process that ended in between is left out, with
+ * what it used in between (pg pools close idle connections, so this happens).
+ */
+export function cpuSecondsBetween(start: CpuTimes, end: CpuTimes): number {
+  let total = 0;
+  for (const [pid, seconds] of end) total += seconds - (start.get(pid) ?? 0);
+  return total;
+}
+
+/** utime + stime of a live process and its name, from /proc (proc(5)). */
+function readStat(pid: number): { name: string; cpuSeconds: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may hold spaces.
+  const close = stat.lastIndexOf(')');
+  const name = stat.slice(stat.indexOf('(') + 1, close);
+  const fields = stat.slice(close + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+  return { name, cpuSeconds: (Number(fields[11]) + Number(fields[12])) / USER_HZ };
 }
 
 /** Polls `origin`/readyz; `failure` says why to give up early (the child is gone). */

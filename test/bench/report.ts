@@ -43,11 +43,11 @@ export function renderReport(report: Report): string {
     `- Node.js ${machine.node}; ${machine.postgres}`,
     ...report.settings.map((line) => `- ${line}`),
     '',
-    '| Run | Tokens in table | Connections | Warm-up + measured (s) | Requests/s | p50 (ms) | p99 (ms) | Errors |',
-    '|---|--:|--:|--:|--:|--:|--:|--:|',
-    ...report.rows.map((row) => `| ${row.label} | ${count(row.tokens)} | ${row.connections} | ${row.warmup} + ${row.duration} | ${count(Math.round(row.measurement.rps))} | ${ms(row.measurement.p50)} | ${ms(row.measurement.p99)} | ${row.measurement.errors} |`),
+    '| Run | Tokens in table | Connections | Warm-up + measured (s) | Requests/s | p50 (ms) | p99 (ms) | CPU ms/answer | PostgreSQL CPU ms/answer | Errors |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...report.rows.map((row) => `| ${row.label} | ${count(row.tokens)} | ${row.connections} | ${row.warmup} + ${row.duration} | ${count(Math.round(row.measurement.rps))} | ${ms(row.measurement.p50)} | ${ms(row.measurement.p99)} | ${cpu(row.measurement.cpuPerAnswer)} | ${cpu(row.measurement.databaseCpuPerAnswer)} | ${row.measurement.errors} |`),
     '',
-    'Requests/s counts successful answers; p50 and p99 are over every answer; errors are the non-2xx answers, 2xx answers without the expected body, and requests that got no answer (connection errors, timeouts) in the measured window.',
+    'Requests/s counts successful answers; p50 and p99 are over every answer; CPU ms/answer is the CPU time (user and system) the target process used in the measured window over its answers, and PostgreSQL CPU ms/answer the same for every PostgreSQL process on the machine (the load generator is in neither); errors are the non-2xx answers, 2xx answers without the expected body, and requests that got no answer (connection errors, timeouts) in the measured window.',
     '',
   );
 
@@ -56,8 +56,10 @@ export function renderReport(report: Report): string {
   if (refresh) {
     const ratio = refresh.service.measurement.rps / refresh.floor.measurement.rps;
     const p99 = refresh.service.measurement.p99;
+    const cpuRatio = refresh.floor.measurement.cpuPerAnswer / refresh.service.measurement.cpuPerAnswer;
     lines.push(
       `- Refresh grant, service/floor throughput: **${ratio.toFixed(3)}** (goal at least 0.5: ${verdict(ratio >= 0.5)}); p99 service/floor: ${(p99 / refresh.floor.measurement.p99).toFixed(2)}`,
+      `  - CPU per answer, floor/service: ${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(3) : '-'}: the share of the service's own CPU time per refresh that the floor's steps account for; it depends less on the machine's other load than requests/s do`,
       `- Refresh grant p99 through the service at ${refresh.service.connections} connections: **${ms(p99)} ms** (goal under ${P99_GOAL_MS} ms: ${verdict(p99 < P99_GOAL_MS)})`,
       // Little's law: each connection waits for its answer before sending again.
       `  - Closed loop: mean latency = connections / throughput, so a p99 under ${P99_GOAL_MS} ms at ${refresh.service.connections} connections needs more than ${count((refresh.service.connections * 1000) / P99_GOAL_MS)} req/s.`,
@@ -102,6 +104,10 @@ function verdict(met: boolean): string {
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+function cpu(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(3) : '-';
 }
 
 function ms(value: number): string {

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { createBenchDatabase, postgresVersion } from './database.ts';
 import { driveGeneration, driveRefresh, type DriveOptions, type Measurement } from './drive.ts';
 import { describeMachine } from './machine.ts';
-import { freePort, spawnServer, type ChildOptions, type ChildServer } from './processes.ts';
+import { freePort, postgresCpuTimes, spawnServer, type ChildOptions, type ChildServer } from './processes.ts';
 import { renderReport, writeReport, type Row } from './report.ts';
 import { reseed, tokenSlice } from './seed.ts';
 import { TokenPool } from './token-pool.ts';
@@ -33,7 +33,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup S        seconds of warm-up before each main run (default 5); other runs take half
   --large N         tokens in the table for the large-table run (default 1000000)
   --entry PATH      the service's entry point (default src/server.ts; dist/src/server.js after npm run build)
-  --cpu-prof DIR    run the service with --cpu-prof, writing its profile into DIR
+  --cpu-prof DIR    run the service and the floor with --cpu-prof, writing service.cpuprofile
+                    and floor.cpuprofile into DIR
+  --runs LIST       which runs, comma-separated: refresh (service and floor), generation,
+                    scale (default all three)
   --output PATH     where the report goes (default test/bench/results.md)`;
 
 const { values: args } = parseArgs({
@@ -45,6 +48,7 @@ const { values: args } = parseArgs({
     large: { type: 'string', default: '1000000' },
     entry: { type: 'string', default: 'src/server.ts' },
     'cpu-prof': { type: 'string' },
+    runs: { type: 'string', default: 'refresh,generation,scale' },
     output: { type: 'string', default: 'test/bench/results.md' },
     help: { type: 'boolean', default: false },
   },
@@ -64,6 +68,13 @@ const large = wholeNumber('large', SMALL_TABLE, 50_000_000);
 // connection), and the next run needs at least one per connection to start.
 if (tokens < 6 * connections) {
   process.stderr.write(`--tokens must be at least 6 x --connections (${6 * connections})\n`);
+  process.exit(2);
+}
+const RUNS = ['refresh', 'generation', 'scale'] as const;
+const runs = new Set(args.runs.split(',').map((run) => run.trim()));
+const unknownRuns = [...runs].filter((run) => !(RUNS as readonly string[]).includes(run));
+if (runs.size === 0 || unknownRuns.length > 0) {
+  process.stderr.write(`--runs takes a comma-separated list of ${RUNS.join(', ')}; not ${unknownRuns.join(', ') || 'empty'}\n\n${USAGE}\n`);
   process.exit(2);
 }
 const shortDuration = Math.max(1, Math.round(duration / 2));
@@ -112,10 +123,11 @@ async function main() {
   const servicePort = await freePort();
   const issuer = `http://localhost:${servicePort}/oauth2`;
   const profile = args['cpu-prof'];
+  const profiled = (name: string) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : []);
   log(`starting the service (${args.entry}); it migrates the database`);
   const service = await start({
     name: 'service',
-    args: [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${resolve(profile)}`] : []), resolve(ROOT, args.entry)],
+    args: [...profiled('service'), resolve(ROOT, args.entry)],
     env: {
       DATABASE_URL: database.url,
       LOG_LEVEL: 'warn',
@@ -137,7 +149,7 @@ async function main() {
   log('starting the floor (test/bench/floor.ts)');
   const floor = await start({
     name: 'floor',
-    args: [resolve(import.meta.dirname, 'floor.ts')],
+    args: [...profiled('floor'), resolve(import.meta.dirname, 'floor.ts')],
     // The service's issuer, so both sign access tokens of the same size.
     env: { DATABASE_URL: database.url, ISSUER: issuer, DATABASE_POOL_SIZE: String(POOL_SIZE) },
     port: await freePort(),
@@ -150,22 +162,27 @@ async function main() {
 
   // Disjoint halves of the seeded tokens, interleaved so both targets touch the whole table.
   const half = Math.ceil(tokens / 2);
-  const serviceRefresh = await measure(rows, 'refresh grant: service', tokens, full, (load) =>
-    driveRefresh({ ...load, origin: service.origin }, '/oauth2/token', new TokenPool(tokenSlice(seed, tokens, half, 0, 2))));
-  const floorRefresh = await measure(rows, 'refresh grant: floor', tokens, full, (load) =>
-    driveRefresh({ ...load, origin: floor.origin }, '/token', new TokenPool(tokenSlice(seed, tokens, half, 1, 2))));
-  await measure(rows, 'token generation: service', tokens, short, (load) =>
-    driveGeneration({ ...load, origin: service.origin }, 'bench-generation', operatorKey, `bench-${seed}-user`));
+  const refresh = runs.has('refresh')
+    ? {
+        service: await measure(rows, 'refresh grant: service', tokens, full, (load) =>
+          driveRefresh({ ...load, ...meter(service) }, '/oauth2/token', new TokenPool(tokenSlice(seed, tokens, half, 0, 2)))),
+        floor: await measure(rows, 'refresh grant: floor', tokens, full, (load) =>
+          driveRefresh({ ...load, ...meter(floor) }, '/token', new TokenPool(tokenSlice(seed, tokens, half, 1, 2)))),
+      }
+    : undefined;
+  if (runs.has('generation')) {
+    await measure(rows, 'token generation: service', tokens, short, (load) =>
+      driveGeneration({ ...load, ...meter(service) }, 'bench-generation', operatorKey, `bench-${seed}-user`));
+  }
 
   const scaleRun = async (table: number) => {
     await seedTable(database.url, seed, table);
     const size = Math.min(table, SCALE_POOL);
     const pool = new TokenPool(tokenSlice(seed, table, size, 0, Math.floor(table / size)));
     return measure(rows, `refresh grant: service, ${table.toLocaleString('en-US')} tokens`, table, short, (load) =>
-      driveRefresh({ ...load, origin: service.origin }, '/oauth2/token', pool));
+      driveRefresh({ ...load, ...meter(service) }, '/oauth2/token', pool));
   };
-  const small = await scaleRun(SMALL_TABLE);
-  const largeRow = await scaleRun(large);
+  const scale = runs.has('scale') ? { small: await scaleRun(SMALL_TABLE), large: await scaleRun(large) } : undefined;
 
   const report = {
     machine: describeMachine(await postgresVersion(database.url), loadAtStart),
@@ -175,16 +192,21 @@ async function main() {
       `Main runs: ${tokens.toLocaleString('en-US')} tokens seeded (service and floor each use a disjoint half); other runs: ${shortWarmup} s warm-up + ${shortDuration} s, table reseeded to ${SMALL_TABLE.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} tokens`,
     ],
     rows,
-    refresh: { service: serviceRefresh, floor: floorRefresh },
-    scale: { small, large: largeRow },
+    refresh,
+    scale,
   };
   const output = resolve(ROOT, args.output);
   await writeReport(output, report);
   process.stdout.write(`\n${renderReport(report)}\nwritten to ${output}\n`);
 }
 
+/** Where a run sends its requests, and how it reads the target's CPU time. */
+function meter(target: ChildServer): Pick<DriveOptions, 'origin' | 'cpuTimes' | 'databaseCpuTimes'> {
+  return { origin: target.origin, cpuTimes: target.cpuTimes, databaseCpuTimes: postgresCpuTimes };
+}
+
 /** How hard and how long a run drives its target. */
-type Load = Omit<DriveOptions, 'origin'>;
+type Load = Omit<DriveOptions, 'origin' | 'cpuTimes' | 'databaseCpuTimes'>;
 
 /** One run: logs it, adds its row to `rows`, and returns the row. */
 async function measure(rows: Row[], label: string, table: number, load: Load, run: (load: Load) => Promise<Measurement>): Promise<Row> {
@@ -193,7 +215,7 @@ async function measure(rows: Row[], label: string, table: number, load: Load, ru
   if (aborted.signal.aborted) throw new Error('stopped');
   const row: Row = { label, tokens: table, connections: load.connections, warmup: load.warmup, duration: load.duration, measurement };
   rows.push(row);
-  log(`  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50.toFixed(2)} ms, p99 ${measurement.p99.toFixed(2)} ms, ${measurement.errors} errors`);
+  log(`  ${Math.round(measurement.rps)} req/s, p50 ${measurement.p50.toFixed(2)} ms, p99 ${measurement.p99.toFixed(2)} ms, CPU ms/answer ${measurement.cpuPerAnswer.toFixed(3)} (PostgreSQL ${measurement.databaseCpuPerAnswer.toFixed(3)}), ${measurement.errors} errors`);
   return row;
 }
 
