@@ -49,6 +49,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** The longest a statement may run before PostgreSQL cancels it (and the caller gets 503). */
   readonly databaseStatementTimeoutMs: number;
+  /** The refresh path's statements are prepared once per connection (see PoolOptions). */
+  readonly databaseNamedStatements: boolean;
   /** Set: rate limits are shared by every instance through this Redis. */
   readonly redisUrl: string | undefined;
   readonly rateLimits: RateLimits;
@@ -110,6 +112,7 @@ export function loadConfig(
     maxActiveTokensPerUser: read.integer(source, 'maxActiveTokensPerUser', 'MAX_ACTIVE_TOKENS_PER_USER', 1, 10_000),
     databasePoolSize: read.integer(source, 'databasePoolSize', 'DATABASE_POOL_SIZE', 1, 1000),
     databaseStatementTimeoutMs: read.integer(source, 'databaseStatementTimeoutMs', 'DATABASE_STATEMENT_TIMEOUT_MS', 100, 600_000),
+    databaseNamedStatements: read.boolean(source, 'databaseNamedStatements', 'DATABASE_NAMED_STATEMENTS'),
     redisUrl: read.optionalString(source, 'redisUrl', 'REDIS_URL'),
     rateLimits: {
       windowMs: read.integer(source, 'rateLimitWindowMs', 'RATE_LIMIT_WINDOW_MS', 1000, 3_600_000),

@@ -4,7 +4,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/index.ts';
-import { classifyingPool } from './pg-pool.ts';
+import { classifyingPool, type PoolOptions } from './pg-pool.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './types.ts';
 
@@ -19,7 +19,7 @@ export interface DatabaseHandle {
 
 /** PostgreSQL through `pg` when DATABASE_URL is set, else PGlite in DATA_DIR/pglite. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseStatementTimeoutMs'>>,
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize' | 'databaseStatementTimeoutMs' | 'databaseNamedStatements'>>,
 ): Promise<DatabaseHandle> {
   if (config.databaseUrl) {
     return postgresHandle(new pg.Pool({
@@ -29,7 +29,7 @@ export async function openDatabase(
       connectionTimeoutMillis: 5_000,
       statement_timeout: config.databaseStatementTimeoutMs ?? 5_000,
       query_timeout: (config.databaseStatementTimeoutMs ?? 5_000) + 1_000,
-    }));
+    }), { namedStatements: config.databaseNamedStatements ?? true });
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const folder = join(config.dataDir, 'pglite');
@@ -37,11 +37,11 @@ export async function openDatabase(
   return pgliteHandle(await PGlite.create(folder));
 }
 
-export function postgresHandle(pool: pg.Pool): DatabaseHandle {
+export function postgresHandle(pool: pg.Pool, options: PoolOptions = { namedStatements: true }): DatabaseHandle {
   // An idle client that loses its server must not crash the process; the next query on
   // the pool reports the failure to its caller.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool) }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: classifyingPool(pool, options) }) });
   const stats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
   return { db, kind: 'postgres', stats, close: () => db.destroy() };
 }

@@ -20,10 +20,17 @@ export async function findByRefreshHash(db: Db, hash: Uint8Array): Promise<ApiTo
   return rows[0];
 }
 
+/** Every column of `api_tokens`, by name: prepared statements never select `*`. */
+const API_TOKEN_COLUMNS = [
+  'id', 'workspace_id', 'user_id', 'client_id', 'name', 'lifetime_days', 'created_at', 'expires_at',
+  'refresh_hash', 'previous_refresh_hash', 'rotated_at', 'rotations', 'last_used_at',
+  'disabled_at', 'disabled_by', 'disabled_reason', 'deleted_at', 'deleted_by',
+] as const satisfies readonly (keyof ApiTokenRow)[];
+
 // Built once: this runs on every refresh (see prepare).
-const selectByRefreshHash = prepare(({ hash }) => builder
+const selectByRefreshHash = prepare('select_by_refresh_hash', ({ hash }) => builder
   .selectFrom('api_tokens')
-  .selectAll()
+  .select(API_TOKEN_COLUMNS)
   .where((eb) => eb.or([eb('refresh_hash', '=', hash), eb('previous_refresh_hash', '=', hash)]))
   .limit(1), ['hash']);
 
@@ -54,7 +61,7 @@ export async function rotateRefreshHash(db: Db, rotation: Rotation): Promise<boo
 }
 
 // Built once: this runs on every refresh (see prepare).
-const updateRefreshHash = prepare(({ id, presentedHash, newHash, retryLeewaySeconds }) => {
+const updateRefreshHash = prepare('rotate_refresh_hash', ({ id, presentedHash, newHash, retryLeewaySeconds }) => {
   const isLive = sql<boolean>`refresh_hash = ${presentedHash}`;
   return builder
     .updateTable('api_tokens')

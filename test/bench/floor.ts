@@ -42,24 +42,27 @@ app.post('/token', async (request, reply) => {
     return reply.code(400).send({ error: 'invalid_request' });
   }
   const presentedHash = sha256(presented);
-  const { rows: [token] } = await pool.query<TokenRow>(
-    `SELECT id, workspace_id, user_id, client_id, expires_at, disabled_at, deleted_at
-     FROM api_tokens WHERE refresh_hash = $1`,
-    [presentedHash],
-  );
+  // Named statements, parsed and planned once per connection, as the service's are.
+  const { rows: [token] } = await pool.query<TokenRow>({
+    name: 'floor_select',
+    text: `SELECT id, workspace_id, user_id, client_id, expires_at, disabled_at, deleted_at
+           FROM api_tokens WHERE refresh_hash = $1`,
+    values: [presentedHash],
+  });
   const now = Date.now();
   if (!token || token.client_id !== form.client_id || token.disabled_at || token.deleted_at || token.expires_at.getTime() <= now) {
     return reply.code(400).send({ error: 'invalid_grant' });
   }
 
   const refreshToken = randomBytes(32).toString('base64url');
-  const rotated = await pool.query(
-    `UPDATE api_tokens
-     SET refresh_hash = $1, previous_refresh_hash = refresh_hash, rotated_at = now(),
-         rotations = rotations + 1, last_used_at = now()
-     WHERE id = $2 AND refresh_hash = $3`,
-    [sha256(refreshToken), token.id, presentedHash],
-  );
+  const rotated = await pool.query({
+    name: 'floor_rotate',
+    text: `UPDATE api_tokens
+           SET refresh_hash = $1, previous_refresh_hash = refresh_hash, rotated_at = now(),
+               rotations = rotations + 1, last_used_at = now()
+           WHERE id = $2 AND refresh_hash = $3`,
+    values: [sha256(refreshToken), token.id, presentedHash],
+  });
   if (rotated.rowCount !== 1) return reply.code(400).send({ error: 'invalid_grant' });
 
   // The claims the service puts in its access tokens (RFC 9068 plus workspace and token).

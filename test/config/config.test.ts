@@ -61,6 +61,7 @@ t.test('a bad value stops start-up with a message that names the key', async (t)
     [{ ISSUER: 'http://localhost:8080/oauth2/' }, /ISSUER must have a path/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ MIGRATE_ON_START: 'maybe' }, /MIGRATE_ON_START must be true or false/],
+    [{ DATABASE_NAMED_STATEMENTS: 'sometimes' }, /DATABASE_NAMED_STATEMENTS must be true or false/],
     [{ BOOTSTRAP_OPERATOR_KEY: 'short' }, /BOOTSTRAP_OPERATOR_KEY must be at least 32 characters/],
     [{ OAUTH_CLIENTS: 'nope' }, /OAUTH_CLIENTS must be a JSON array/],
     [{ OAUTH_CLIENTS: '[{"client_id":"svc","token_endpoint_auth_method":"client_secret_basic","client_secret":"x"}]' },
