@@ -2,7 +2,7 @@
  * npx node test/bench/profile-top.ts <file.cpuprofile> [count]
  *
  * The functions with the most self time in a V8 CPU profile (node --cpu-prof, or
- * `npm run bench -- --cpu-prof DIR` for the service), and the same time by package or
+ * `npm run bench -- --cpu-prof DIR` for the service and the floor), and the same time by package or
  * source file. Percentages are of the time the process was busy (idle and GC listed apart).
  */
 import { readFileSync } from 'node:fs';
