@@ -72,7 +72,7 @@ export function testConfig(database: TestDatabase, overrides: Record<string, unk
  */
 export async function buildApp(t: Test, overrides: Record<string, unknown> = {}): Promise<FastifyInstance> {
   const { database, handle } = await sharedDatabase();
-  await sql`TRUNCATE api_tokens, audit_events`.execute(handle.db);
+  await sql`TRUNCATE api_tokens, spent_refresh_tokens, audit_events`.execute(handle.db);
   return startApp(t, testConfig(database, overrides), handle);
 }
 

@@ -25,6 +25,13 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type NewApiTokenRow = Insertable<ApiTokensTable>;
 export type ApiTokenUpdate = Updateable<ApiTokensTable>;
 
+/** A used refresh token, by hash, until its API token expires. */
+export interface SpentRefreshTokensTable {
+  hash: Uint8Array;
+  token_id: string;
+  expires_at: Date;
+}
+
 export interface AuditEventsTable {
   id: Generated<string>;
   occurred_at: Generated<Date>;
@@ -66,6 +73,7 @@ export type SigningKeyRow = Selectable<SigningKeysTable>;
 
 export interface Database {
   api_tokens: ApiTokensTable;
+  spent_refresh_tokens: SpentRefreshTokensTable;
   audit_events: AuditEventsTable;
   operator_keys: OperatorKeysTable;
   signing_keys: SigningKeysTable;

@@ -20,6 +20,8 @@ declare module 'fastify' {
   }
 }
 
+const SPENT_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
 /** The only provider routes reachable from outside, relative to the issuer path. */
 const PROVIDER_ROUTES = new Set(['POST /token', 'OPTIONS /token', 'GET /jwks', 'HEAD /jwks', 'OPTIONS /jwks']);
 
@@ -41,6 +43,12 @@ async function oauth(app: FastifyInstance) {
       deleted: (count) => app.metrics.deleted.inc(count),
     },
   });
+  // Used refresh tokens are kept for reuse detection until their API token expires.
+  const sweep = setInterval(() => {
+    tokens.sweepSpent().catch((err: unknown) => app.log.warn({ err }, 'could not forget the used refresh tokens of expired API tokens; the next sweep retries'));
+  }, SPENT_SWEEP_INTERVAL_MS).unref();
+  app.addHook('onClose', async () => { clearInterval(sweep); });
+
   const scopes = new TokenScopes();
   const provider = createProvider(config, {
     tokens,

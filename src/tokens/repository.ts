@@ -53,37 +53,74 @@ export interface Rotation {
  * Replaces the refresh token, compare-and-set on the hash that was presented. It matches
  * the live hash, or the previous one within the retry leeway (a retry of a lost response:
  * the successor issued then is overwritten, the previous hash and rotation time stay).
- * A disable, delete or expiry committed first makes it match nothing. True when it rotated.
+ * A disable, delete or expiry committed first makes it match nothing. The presented hash
+ * is added to the spent ones in the same statement. True when it rotated.
  */
 export async function rotateRefreshHash(db: Db, rotation: Rotation): Promise<boolean> {
-  const result = await updateRefreshHash(db, rotation);
-  return result.numAffectedRows === 1n;
+  const { rows } = await updateRefreshHash(db, rotation);
+  return rows.length === 1;
 }
 
 // Built once: this runs on every refresh (see prepare).
 const updateRefreshHash = prepare('rotate_refresh_hash', ({ id, presentedHash, newHash, retryLeewaySeconds }) => {
   const isLive = sql<boolean>`refresh_hash = ${presentedHash}`;
   return builder
-    .updateTable('api_tokens')
-    .set({
-      previous_refresh_hash: sql`CASE WHEN ${isLive} THEN refresh_hash ELSE previous_refresh_hash END`,
-      rotated_at: sql`CASE WHEN ${isLive} THEN now() ELSE rotated_at END`,
-      refresh_hash: newHash,
-      rotations: sql`rotations + 1`,
-      last_used_at: sql`now()`,
-    })
-    .where('id', '=', id)
-    .where('disabled_at', 'is', null)
-    .where('deleted_at', 'is', null)
-    .where('expires_at', '>', sql<Date>`now()`)
-    .where((eb) => eb.or([
-      eb('refresh_hash', '=', presentedHash),
-      eb.and([
-        eb('previous_refresh_hash', '=', presentedHash),
-        eb('rotated_at', '>', sql<Date>`now() - make_interval(secs => ${retryLeewaySeconds})`),
-      ]),
-    ]));
+    .with('rotated', (db) => db
+      .updateTable('api_tokens')
+      .set({
+        previous_refresh_hash: sql`CASE WHEN ${isLive} THEN refresh_hash ELSE previous_refresh_hash END`,
+        rotated_at: sql`CASE WHEN ${isLive} THEN now() ELSE rotated_at END`,
+        refresh_hash: newHash,
+        rotations: sql`rotations + 1`,
+        last_used_at: sql`now()`,
+      })
+      .where('id', '=', id)
+      .where('disabled_at', 'is', null)
+      .where('deleted_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .where((eb) => eb.or([
+        eb('refresh_hash', '=', presentedHash),
+        eb.and([
+          eb('previous_refresh_hash', '=', presentedHash),
+          eb('rotated_at', '>', sql<Date>`now() - make_interval(secs => ${retryLeewaySeconds})`),
+        ]),
+      ]))
+      .returning(['id', 'expires_at']))
+    // A retry presents a hash spent already: nothing to add.
+    .with('spent', (db) => db
+      .insertInto('spent_refresh_tokens')
+      .columns(['hash', 'token_id', 'expires_at'])
+      .expression((eb) => eb.selectFrom('rotated').select([sql<Uint8Array>`${presentedHash}::bytea`.as('hash'), 'id', 'expires_at']))
+      .onConflict((oc) => oc.column('hash').doNothing()))
+    .selectFrom('rotated')
+    .select('id');
 }, ['id', 'presentedHash', 'newHash', 'retryLeewaySeconds']);
+
+/**
+ * The API token one of whose used refresh tokens has this hash: for a hash that is neither
+ * live nor previous, so on the refresh path only when the token presented is not current.
+ */
+export function findBySpentHash(db: Db, hash: Uint8Array): Promise<ApiTokenRow | undefined> {
+  return db
+    .selectFrom('spent_refresh_tokens as spent')
+    .innerJoin('api_tokens', 'api_tokens.id', 'spent.token_id')
+    .selectAll('api_tokens')
+    .where('spent.hash', '=', hash)
+    .executeTakeFirst();
+}
+
+/** Forgets up to `limit` used refresh tokens whose API token has expired; how many it did. */
+export async function deleteExpiredSpent(db: Db, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('spent_refresh_tokens')
+    .where('hash', 'in', (eb) => eb
+      .selectFrom('spent_refresh_tokens')
+      .select('hash')
+      .where('expires_at', '<=', sql<Date>`now()`)
+      .limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
 
 export interface Scope {
   workspaceId: string;

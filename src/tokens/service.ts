@@ -7,6 +7,8 @@ import * as repo from './repository.ts';
 
 export const REUSE_DETECTED = 'reuse_detected' as const;
 export const BULK_MAX_IDS = 500;
+/** Used refresh tokens forgotten per statement by a sweep: short transactions, few locks. */
+const SWEEP_BATCH = 10_000;
 
 /** Why a presented refresh token cannot be used. */
 export type RefreshRejection = 'unknown' | 'deleted' | 'disabled' | 'expired' | typeof REUSE_DETECTED | 'conflict';
@@ -49,7 +51,7 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
    * token is disabled and the event audited before the answer goes out.
    */
   async function lookupRefresh(hash: Uint8Array, now = new Date()): Promise<RefreshLookup> {
-    const token = await repo.findByRefreshHash(db, hash);
+    const token = await repo.findByRefreshHash(db, hash) ?? await repo.findBySpentHash(db, hash);
     return token ? classify(token, hash, now) : { ok: false, reason: 'unknown' };
   }
 
@@ -155,6 +157,16 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
 
   const findById = (id: string) => repo.findById(db, id);
 
+  /** Forgets the used refresh tokens of expired API tokens, in batches; how many it did. */
+  async function sweepSpent(batch = SWEEP_BATCH): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await repo.deleteExpiredSpent(db, batch);
+      total += deleted;
+      if (deleted < batch) return total;
+    }
+  }
+
   async function list(scope: repo.Scope, filter: repo.TokenFilter, limit: number, cursor?: repo.TokenCursor): Promise<TokenPage> {
     const rows = await repo.listTokens(db, scope, filter, limit + 1, cursor);
     const page = rows.slice(0, limit);
@@ -173,7 +185,7 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
     return { items: page.map(toAuditEvent), next: rows.length > limit && last ? String(last.id) : null };
   }
 
-  return { lookupRefresh, rotate, insertGenerated, findById, get, list, disable, remove, auditEvents };
+  return { lookupRefresh, rotate, insertGenerated, findById, get, list, disable, remove, auditEvents, sweepSpent };
 }
 
 const IGNORE: TokenEvents = { generated() {}, disabled() {}, deleted() {} };

@@ -29,7 +29,7 @@ export async function reseed(databaseUrl: string, seed: string, count: number): 
   await client.connect();
   try {
     // The database is the benchmark's own: whatever refers to the tokens goes with them.
-    await client.query('TRUNCATE api_tokens, audit_events CASCADE');
+    await client.query('TRUNCATE api_tokens, spent_refresh_tokens, audit_events CASCADE');
     await client.query(
       `INSERT INTO api_tokens
          (id, workspace_id, user_id, client_id, name, lifetime_days, created_at, expires_at, refresh_hash)

@@ -44,17 +44,57 @@ t.test('the access token given at generation looks like a refreshed one', async 
   t.match(payload, { sub: 'bob', workspace_id: 'ws-2', token_id: token.id, client_id: 'aac-api-tokens' });
 });
 
-t.test('a used refresh token fails once it is two rotations old, and the newest works', async (t) => {
-  const app = await buildApp(t);
+t.test('any used refresh token, however many rotations old, is reuse: the API token is disabled', async (t) => {
+  const app = await buildApp(t, { refreshRetryLeeway: 30 });
   const token = await generate(app);
-  const second = (await refresh(app, token.refresh_token)).json().refresh_token;
-  const third = (await refresh(app, second)).json().refresh_token;
+  let newest = token.refresh_token;
+  for (let i = 0; i < 3; i++) newest = (await refresh(app, newest)).json().refresh_token;
 
   const stale = await refresh(app, token.refresh_token);
   t.equal(stale.statusCode, 400);
   t.equal(stale.json().error, 'invalid_grant');
-  t.match(stale.json().error_description, /not recognised/);
-  t.equal((await refresh(app, third)).statusCode, 200);
+  t.match(stale.json().error_description, /already used/);
+
+  const row = await app.db.selectFrom('api_tokens').select(['disabled_reason', 'rotations']).where('id', '=', token.id).executeTakeFirstOrThrow();
+  t.equal(row.disabled_reason, 'reuse_detected');
+  t.equal(row.rotations, 3, 'the stale token rotated nothing');
+  const events = await app.db.selectFrom('audit_events').select('details').where('token_id', '=', token.id).where('action', '=', 'reuse_detected').execute();
+  t.equal(events.length, 1, 'the reuse is audited');
+
+  const after = await refresh(app, newest);
+  t.equal(after.statusCode, 400, 'the newest refresh token stops with it');
+  t.match(after.json().error_description, /disabled because one of its refresh tokens was used twice/);
+});
+
+t.test('a refresh token that was never issued is not recognised and disables nothing', async (t) => {
+  const app = await buildApp(t);
+  const token = await generate(app);
+  t.equal((await refresh(app, token.refresh_token)).statusCode, 200);
+
+  const forged = await refresh(app, 'x'.repeat(43));
+  t.equal(forged.statusCode, 400);
+  t.match(forged.json().error_description, /not recognised/);
+  const row = await app.db.selectFrom('api_tokens').select('disabled_at').where('id', '=', token.id).executeTakeFirstOrThrow();
+  t.equal(row.disabled_at, null);
+});
+
+t.test('used refresh tokens are kept until their API token expires, then swept', async (t) => {
+  const app = await buildApp(t);
+  const expiring = await generate(app, { name: 'expiring' });
+  const live = await generate(app, { name: 'live' });
+  let current = expiring.refresh_token;
+  for (let i = 0; i < 3; i++) current = (await refresh(app, current)).json().refresh_token;
+  t.equal((await refresh(app, live.refresh_token)).statusCode, 200);
+
+  const spent = (id: string) => app.db.selectFrom('spent_refresh_tokens').select('hash').where('token_id', '=', id).execute();
+  t.equal((await spent(expiring.id)).length, 3, 'one per rotation');
+  t.equal((await app.tokens.sweepSpent()), 0, 'nothing is swept before expiry');
+
+  await app.db.updateTable('api_tokens').set({ created_at: sql`now() - interval '2 days'`, expires_at: sql`now() - interval '1 second'` }).where('id', '=', expiring.id).execute();
+  await app.db.updateTable('spent_refresh_tokens').set({ expires_at: sql`now() - interval '1 second'` }).where('token_id', '=', expiring.id).execute();
+  t.equal(await app.tokens.sweepSpent(1), 3, 'swept in batches until none is left');
+  t.same(await spent(expiring.id), []);
+  t.equal((await spent(live.id)).length, 1, "a live token's used refresh tokens stay");
 });
 
 t.test('rotations never extend the expiry chosen at generation', async (t) => {
