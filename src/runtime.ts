@@ -4,4 +4,12 @@ if (major < 22) {
   process.stderr.write(`The AAC Token Service needs Node.js 22 or later; this is ${process.version}. Run it through npm (npm start), which uses the Node.js 22 the project installs.\n`);
   process.exit(1);
 }
-export {};
+
+/**
+ * The flags Node.js runs the service with: `npm start`, the Dockerfile, the tests and the
+ * benchmark all pass them. AsyncLocalStorage on AsyncContextFrame instead of async_hooks,
+ * as Node.js 24 does by default: oidc-provider keeps each request in one, and the promise
+ * hooks of the older implementation cost about a tenth of the CPU time of a refresh
+ * (test/bench/results.md).
+ */
+export const NODE_FLAGS = ['--experimental-async-context-frame'] as const;

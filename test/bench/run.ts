@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from '../../src/runtime.ts';
 import { createBenchDatabase, postgresVersion } from './database.ts';
 import { driveGeneration, driveRefresh, type DriveOptions, type Measurement } from './drive.ts';
 import { describeMachine } from './machine.ts';
@@ -127,7 +128,7 @@ async function main() {
   log(`starting the service (${args.entry}); it migrates the database`);
   const service = await start({
     name: 'service',
-    args: [...profiled('service'), resolve(ROOT, args.entry)],
+    args: [...profiled('service'), ...NODE_FLAGS, resolve(ROOT, args.entry)],
     env: {
       DATABASE_URL: database.url,
       LOG_LEVEL: 'warn',
@@ -149,7 +150,7 @@ async function main() {
   log('starting the floor (test/bench/floor.ts)');
   const floor = await start({
     name: 'floor',
-    args: [...profiled('floor'), resolve(import.meta.dirname, 'floor.ts')],
+    args: [...profiled('floor'), ...NODE_FLAGS, resolve(import.meta.dirname, 'floor.ts')],
     // The service's issuer, so both sign access tokens of the same size.
     env: { DATABASE_URL: database.url, ISSUER: issuer, DATABASE_POOL_SIZE: String(POOL_SIZE) },
     port: await freePort(),
@@ -184,10 +185,11 @@ async function main() {
   };
   const scale = runs.has('scale') ? { small: await scaleRun(SMALL_TABLE), large: await scaleRun(large) } : undefined;
 
+  const flags = NODE_FLAGS.join(' ');
   const report = {
     machine: describeMachine(await postgresVersion(database.url), loadAtStart),
     settings: [
-      `Service: \`node ${args.entry}\` (LOG_LEVEL=warn, rate limits raised out of reach, pool of ${POOL_SIZE}); floor: \`node test/bench/floor.ts\` (pool of ${POOL_SIZE}); same database, data and signing key`,
+      `Service: \`node ${flags} ${args.entry}\` (LOG_LEVEL=warn, rate limits raised out of reach, pool of ${POOL_SIZE}); floor: \`node ${flags} test/bench/floor.ts\` (pool of ${POOL_SIZE}); same database, data and signing key`,
       `autocannon ${connections} connections, no pipelining; each request presents a distinct live refresh token and the answer's successor is presented later`,
       `Main runs: ${tokens.toLocaleString('en-US')} tokens seeded (service and floor each use a disjoint half); other runs: ${shortWarmup} s warm-up + ${shortDuration} s, table reseeded to ${SMALL_TABLE.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} tokens`,
     ],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { PROJECT_ROOT } from '../../src/paths.ts';
+import { NODE_FLAGS } from '../../src/runtime.ts';
 import { OPERATOR_KEY, createTestDatabase, refresh, startApp, testConfig } from '../helper.ts';
 
 // The real server as a child process: SIGTERM, its handler and process.exit are what is
@@ -40,7 +41,7 @@ t.test('SIGTERM during 50 refreshes lets each finish or fail cleanly, none half 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
 
-  const child = spawn(NODE, ['src/server.ts'], {
+  const child = spawn(NODE, [...NODE_FLAGS, 'src/server.ts'], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
