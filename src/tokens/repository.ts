@@ -14,7 +14,7 @@ const builder = new Kysely<Database>({
   },
 });
 
-/** The API token whose live or previous refresh token has this hash: one indexed read. */
+/** The API token whose live refresh token has this hash: one probe of a unique index. */
 export async function findByRefreshHash(db: Db, hash: Uint8Array): Promise<ApiTokenRow | undefined> {
   const { rows } = await selectByRefreshHash(db, { hash });
   return rows[0];
@@ -31,8 +31,7 @@ const API_TOKEN_COLUMNS = [
 const selectByRefreshHash = prepare('select_by_refresh_hash', ({ hash }) => builder
   .selectFrom('api_tokens')
   .select(API_TOKEN_COLUMNS)
-  .where((eb) => eb.or([eb('refresh_hash', '=', hash), eb('previous_refresh_hash', '=', hash)]))
-  .limit(1), ['hash']);
+  .where('refresh_hash', '=', hash), ['hash']);
 
 export function findById(db: Db, id: string): Promise<ApiTokenRow | undefined> {
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
@@ -97,8 +96,8 @@ const updateRefreshHash = prepare('rotate_refresh_hash', ({ id, presentedHash, n
 }, ['id', 'presentedHash', 'newHash', 'retryLeewaySeconds']);
 
 /**
- * The API token one of whose used refresh tokens has this hash: for a hash that is neither
- * live nor previous, so on the refresh path only when the token presented is not current.
+ * The API token one of whose used refresh tokens has this hash: the previous one (a retry,
+ * within the leeway) or an older one (reuse). Read only when no live refresh token has it.
  */
 export function findBySpentHash(db: Db, hash: Uint8Array): Promise<ApiTokenRow | undefined> {
   return db

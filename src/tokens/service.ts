@@ -48,7 +48,8 @@ export function createTokenService({ db, refreshRetryLeeway, maxActiveTokensPerU
   /**
    * Decides what a presented refresh token (by its hash) may do. An already-used one
    * presented outside the retry leeway is an attack signal (RFC 9700 §4.14.2): the API
-   * token is disabled and the event audited before the answer goes out.
+   * token is disabled and the event audited before the answer goes out. A live token is
+   * found by one index probe; used ones, only on a miss, among the spent.
    */
   async function lookupRefresh(hash: Uint8Array, now = new Date()): Promise<RefreshLookup> {
     const token = await repo.findByRefreshHash(db, hash) ?? await repo.findBySpentHash(db, hash);
