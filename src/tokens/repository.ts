@@ -81,7 +81,9 @@ const updateRefreshHash = prepare('rotate_refresh_hash', ({ id, presentedHash, n
         eb('refresh_hash', '=', presentedHash),
         eb.and([
           eb('previous_refresh_hash', '=', presentedHash),
-          eb('rotated_at', '>', sql<Date>`now() - make_interval(secs => ${retryLeewaySeconds})`),
+          // The clock when the row is checked, not when the statement began: a rotation
+          // committed while this one waited for the row is never within a leeway of 0.
+          eb('rotated_at', '>', sql<Date>`clock_timestamp() - make_interval(secs => ${retryLeewaySeconds})`),
         ]),
       ]))
       .returning(['id', 'expires_at']))

@@ -1,5 +1,13 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
 import t from 'tap';
-import { buildApp, generate, refresh } from '../helper.ts';
+import { postgresHandle } from '../../src/db/connect.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { hashSecret } from '../../src/secrets.ts';
+import { createTokenService } from '../../src/tokens/service.ts';
+import { buildApp, createPostgresDatabase, generate, refresh } from '../helper.ts';
 
 t.test('20 parallel refreshes with one refresh token yield at most one success without leeway', async (t) => {
   const app = await buildApp(t, { refreshRetryLeeway: 0 });
@@ -60,4 +68,40 @@ t.test('a chain of refreshes stops at the disable, never after it', async (t) =>
 
   t.same(startedAfterDisable, [], 'no refresh started after the commit succeeded');
   t.equal((await refresh(app, current)).statusCode, 400);
+});
+
+// Two connections racing for one row: on a PostgreSQL server whatever DATABASE_URL says.
+t.test('a rotation that waited for another one to commit is not taken for a retry of it', async (t) => {
+  const { databaseUrl } = await createPostgresDatabase(t);
+  const { db, close } = postgresHandle(new pg.Pool({ connectionString: databaseUrl, max: 2 }));
+  t.teardown(close);
+  await migrateToLatest(db);
+  const id = randomUUID();
+  await sql`
+    INSERT INTO api_tokens (id, workspace_id, user_id, client_id, name, lifetime_days, created_at, expires_at, refresh_hash)
+    VALUES (${id}, 'ws-1', 'alice', 'aac-api-tokens', 'raced', 30, now(), now() + interval '30 days', ${hashSecret('live')})`.execute(db);
+  const tokens = createTokenService({ db, refreshRetryLeeway: 0, maxActiveTokensPerUser: 10 });
+  const lookup = await tokens.lookupRefresh(hashSecret('live'));
+  if (!lookup.ok) throw new Error('the live refresh token was not found');
+
+  // The other rotation holds the row while this one starts, then rotates and commits:
+  // its rotation time is later than the moment this statement began.
+  const other = new pg.Client({ connectionString: databaseUrl });
+  await other.connect();
+  t.teardown(() => other.end());
+  await other.query('BEGIN');
+  await other.query('SELECT 1 FROM api_tokens WHERE id = $1 FOR UPDATE', [id]);
+  const waiting = tokens.rotate(lookup.token, hashSecret('live'), hashSecret('second'));
+  while ((await other.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).rowCount === 0) {
+    await sleep(5);
+  }
+  await other.query(
+    `UPDATE api_tokens SET previous_refresh_hash = refresh_hash, refresh_hash = $2, rotated_at = clock_timestamp(), rotations = rotations + 1
+     WHERE id = $1`, [id, hashSecret('first')]);
+  await other.query('COMMIT');
+
+  t.match(await waiting, { ok: false, reason: 'reuse_detected' }, 'without leeway, the second use of a refresh token is reuse');
+  const row = await db.selectFrom('api_tokens').select(['rotations', 'refresh_hash']).where('id', '=', id).executeTakeFirstOrThrow();
+  t.equal(row.rotations, 1, 'only the first rotation happened');
+  t.same(Buffer.from(row.refresh_hash), hashSecret('first'));
 });
