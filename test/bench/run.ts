@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { NODE_FLAGS } from '../../src/runtime.ts';
 import { createBenchDatabase, postgresVersion } from './database.ts';
 import { driveGeneration, driveRefresh, type DriveOptions, type Measurement } from './drive.ts';
+import { writeFlameGraph } from './flame-graph.ts';
 import { describeMachine } from './machine.ts';
 import { freePort, postgresCpuTimes, spawnServer, type ChildOptions, type ChildServer } from './processes.ts';
 import { renderReport, writeReport, type Row } from './report.ts';
@@ -35,7 +36,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --large N         tokens in the table for the large-table run (default 1000000)
   --entry PATH      the service's entry point (default src/server.ts; dist/src/server.js after npm run build)
   --cpu-prof DIR    run the service and the floor with --cpu-prof, writing service.cpuprofile
-                    and floor.cpuprofile into DIR
+                    and floor.cpuprofile into DIR, and a flame graph of each (service.svg, floor.svg)
   --runs LIST       which runs, comma-separated: refresh (service and floor), generation,
                     scale (default all three)
   --output PATH     where the report goes (default test/bench/results.md)`;
@@ -255,3 +256,10 @@ try {
   await fail(err, 1);
 }
 await cleanup();
+// The targets write their profiles as they exit, so the flame graphs come after the cleanup.
+if (args['cpu-prof']) {
+  for (const name of ['service', 'floor']) {
+    const { out } = writeFlameGraph(resolve(args['cpu-prof'], `${name}.cpuprofile`));
+    log(`flame graph: ${out}`);
+  }
+}
