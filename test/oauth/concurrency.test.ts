@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'kysely';
 import pg from 'pg';
 import t from 'tap';
 import { postgresHandle } from '../../src/db/connect.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { hashSecret } from '../../src/secrets.ts';
+import { insertToken } from '../../src/tokens/repository.ts';
 import { createTokenService } from '../../src/tokens/service.ts';
 import { buildApp, createPostgresDatabase, generate, refresh } from '../helper.ts';
 
@@ -77,9 +77,11 @@ t.test('a rotation that waited for another one to commit is not taken for a retr
   t.teardown(close);
   await migrateToLatest(db);
   const id = randomUUID();
-  await sql`
-    INSERT INTO api_tokens (id, workspace_id, user_id, client_id, name, lifetime_days, created_at, expires_at, refresh_hash)
-    VALUES (${id}, 'ws-1', 'alice', 'aac-api-tokens', 'raced', 30, now(), now() + interval '30 days', ${hashSecret('live')})`.execute(db);
+  const now = Date.now();
+  await insertToken(db, {
+    id, workspace_id: 'ws-1', user_id: 'alice', client_id: 'aac-api-tokens', name: 'raced', lifetime_days: 30,
+    created_at: new Date(now), expires_at: new Date(now + 30 * 86_400_000), refresh_hash: hashSecret('live'),
+  });
   const tokens = createTokenService({ db, refreshRetryLeeway: 0, maxActiveTokensPerUser: 10 });
   const lookup = await tokens.lookupRefresh(hashSecret('live'));
   if (!lookup.ok) throw new Error('the live refresh token was not found');
